@@ -1,0 +1,307 @@
+"""The schema: what the model is asked for, and what users get back.
+
+Two layers of models:
+
+* ``ArticleExtraction`` and its item types are what the model fills in. Their field
+  descriptions are prompt text (instructor sends them with the schema), so they are written
+  for the model to read, and kept short because every token of them is paid for on every call.
+* ``ArticleSummary`` is what users get: the same items, each located in the source text
+  (sentence ids plus character offsets), figures and dates normalised by code, items that
+  failed verification moved to ``rejected``, and metadata saying what produced it.
+
+``schemas/*.schema.json`` are generated from these models (``python -m summarizer.schema``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+SCHEMA_VERSION = "1"
+
+_SENTENCE_REF = re.compile(r"^\[?\s*S?\s*(\d+)\s*\]?$", re.IGNORECASE)
+
+
+def normalise_sentence_ref(value: Any) -> Any:
+    """Accept "S3", "[S3]", "s3", "3" or 3 for sentence 3; small models vary the form."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return f"S{value}"
+    if isinstance(value, str):
+        match = _SENTENCE_REF.match(value.strip())
+        if match:
+            return f"S{int(match.group(1))}"
+    return value
+
+
+# The bounds below are not only validation: grammar-constrained backends (llama.cpp) compile
+# the schema into a grammar, and unbounded strings or lists let a small model run on until
+# max_tokens. The StringConstraints must come before the BeforeValidator, or pydantic leaves
+# the pattern out of the JSON schema.
+SentenceId = Annotated[
+    str,
+    StringConstraints(pattern=r"^S[1-9][0-9]{0,3}$"),
+    BeforeValidator(normalise_sentence_ref),
+]
+Evidence = Annotated[
+    list[SentenceId],
+    Field(
+        min_length=1,
+        max_length=5,
+        description='Ids of the article sentences that state this, e.g. ["S2", "S5"].',
+    ),
+]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=240)]
+# Longest lists the model may return per section; more is repetition, not news.
+MAX_ITEMS = 8
+
+
+# --------------------------------------------------------------------------------------------
+# What the model fills in
+# --------------------------------------------------------------------------------------------
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class Actor(_Item):
+    name: ShortText = Field(description="Name exactly as the article writes it.")
+    kind: Literal["person", "organisation", "group", "country"] = Field(
+        description="person, organisation, group or country."
+    )
+    role: ShortText = Field(description="What this actor does or says in the story.")
+    evidence: Evidence
+
+
+class Event(_Item):
+    description: ShortText = Field(description="One sentence: an event or statement.")
+    evidence: Evidence
+
+
+class Place(_Item):
+    name: ShortText = Field(description="Place name exactly as the article writes it.")
+    role: ShortText = Field(description="Why this place matters in the story.")
+    evidence: Evidence
+
+
+class TimeMention(_Item):
+    text: ShortText = Field(description='Time expression as written, e.g. "on February 2".')
+    date: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] | None = Field(
+        default=None,
+        description="The date as YYYY-MM-DD if the article makes it certain, else null.",
+    )
+    evidence: Evidence
+
+
+class KeyFigure(_Item):
+    value_text: ShortText = Field(
+        description='The number as written, with its qualifier, e.g. "more than 300".'
+    )
+    unit: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        default=None, description='Unit, e.g. "people", "USD", or null.'
+    )
+    counts: ShortText = Field(description="What the number counts.")
+    stated_by: Annotated[str, StringConstraints(max_length=120)] | None = Field(
+        default=None, description="Who gives the figure, or null if the article itself."
+    )
+    evidence: Evidence
+
+
+class DisputedPoint(_Item):
+    claim: ShortText = Field(description="The contested claim.")
+    asserted_by: ShortText = Field(description="Who asserts it.")
+    contested_by: ShortText = Field(description="Who denies or contests it.")
+    how_contested: ShortText = Field(description="What the other side says instead.")
+    evidence: Evidence
+
+
+def _require_every_property(schema: dict[str, Any]) -> None:
+    schema["required"] = list(schema.get("properties", {}))
+
+
+class ArticleExtraction(_Item):
+    """Structured facts from one news article, each backed by sentence ids."""
+
+    # The schema the model sees requires every section (an empty list is allowed), so
+    # grammar-constrained backends walk the model through each one instead of letting it skip
+    # to the last; in Python a missing section still defaults to empty.
+    model_config = ConfigDict(json_schema_extra=_require_every_property)
+
+    headline: ShortText = Field(description="One sentence saying what happened.")
+    who: list[Actor] = Field(default_factory=list, max_length=MAX_ITEMS, description="Main actors.")
+    what: list[Event] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Key events or statements."
+    )
+    where: list[Place] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Places in the story."
+    )
+    when: list[TimeMention] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Dates and times."
+    )
+    key_figures: list[KeyFigure] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Numbers."
+    )
+    disputed_points: list[DisputedPoint] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Claims one party makes and another denies.",
+    )
+
+
+SECTIONS: tuple[str, ...] = ("who", "what", "where", "when", "key_figures", "disputed_points")
+
+
+# --------------------------------------------------------------------------------------------
+# What users get
+# --------------------------------------------------------------------------------------------
+
+
+class Sentence(BaseModel):
+    """A numbered sentence of an article; ``start``/``end`` index ``Article.text``."""
+
+    id: str
+    text: str
+    start: int
+    end: int
+
+
+class Article(BaseModel):
+    """One input article, normalised and split into numbered sentences."""
+
+    id: str = Field(description="Content hash of the normalised text (stable across runs).")
+    path: str
+    title: str | None = None
+    published: date | None = None
+    author: str | None = None
+    source: str | None = None
+    text: str
+    sentences: list[Sentence]
+
+    def sentence(self, sentence_id: str) -> Sentence | None:
+        """The sentence with this id ("S3"), or None when the article has no such sentence."""
+        match = re.fullmatch(r"S([1-9]\d*)", sentence_id)
+        if not match:
+            return None
+        index = int(match.group(1)) - 1
+        return self.sentences[index] if index < len(self.sentences) else None
+
+
+class EvidenceSpan(BaseModel):
+    """Where an item's evidence stands in the article text (offsets into ``Article.text``)."""
+
+    sentence: str
+    start: int
+    end: int
+    text: str
+
+
+class NumberValue(BaseModel):
+    """A figure normalised by code: an exact value, a bound, or a range."""
+
+    low: float | None = Field(description="Lowest value the text allows (None: unbounded).")
+    high: float | None = Field(description="Highest value the text allows (None: unbounded).")
+    kind: Literal["exact", "approximate", "at_least", "at_most", "range"]
+
+
+class _Located(BaseModel):
+    evidence_spans: list[EvidenceSpan] = Field(default_factory=list)
+
+
+class LocatedActor(Actor, _Located):
+    pass
+
+
+class LocatedEvent(Event, _Located):
+    pass
+
+
+class LocatedPlace(Place, _Located):
+    pass
+
+
+class LocatedTimeMention(TimeMention, _Located):
+    pass
+
+
+class LocatedKeyFigure(KeyFigure, _Located):
+    value: NumberValue | None = Field(
+        default=None, description="The figure parsed from value_text by code."
+    )
+
+
+class LocatedDisputedPoint(DisputedPoint, _Located):
+    pass
+
+
+class RejectedItem(BaseModel):
+    """An item the model proposed that could not be verified against the article."""
+
+    section: str
+    item: dict[str, Any]
+    reasons: list[str]
+
+
+class TokenUsage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class GroundingReport(BaseModel):
+    proposed: int = Field(description="Items the model's final answer proposed.")
+    verified: int = Field(description="Items whose evidence was found in the cited sentences.")
+    rejected: int
+    score: float = Field(description="verified / proposed (1.0 when nothing was proposed).")
+
+
+class SummaryMetadata(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    source_path: str
+    article_id: str
+    title: str | None = None
+    published: date | None = None
+    sentence_count: int
+    model: str
+    backend: str
+    mode: str
+    prompt_version: str
+    usage: TokenUsage = Field(
+        description="Tokens this summary cost when it was made, summed over every attempt."
+    )
+    cache_hit: bool = Field(
+        default=False, description="Read from the result cache: this run spent no tokens on it."
+    )
+    attempts: int = Field(description="Model calls that returned an answer (1 = no re-ask).")
+    transport_retries: int = Field(
+        default=0, description="Requests repeated after a network or server fault."
+    )
+    grounding: GroundingReport
+
+
+class ArticleSummary(BaseModel):
+    """A verified structured summary of one article."""
+
+    headline: str
+    who: list[LocatedActor] = Field(default_factory=list)
+    what: list[LocatedEvent] = Field(default_factory=list)
+    where: list[LocatedPlace] = Field(default_factory=list)
+    when: list[LocatedTimeMention] = Field(default_factory=list)
+    key_figures: list[LocatedKeyFigure] = Field(default_factory=list)
+    disputed_points: list[LocatedDisputedPoint] = Field(default_factory=list)
+    rejected: list[RejectedItem] = Field(
+        default_factory=list,
+        description="Proposed items that failed verification; never mixed with the rest.",
+    )
+    metadata: SummaryMetadata
