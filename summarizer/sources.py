@@ -1,0 +1,525 @@
+"""Reading files and folders into ``Article``s.
+
+Every problem with one file becomes a ``SourceError`` naming that file; it never stops the
+other files from loading. Text is decoded tolerantly (BOMs, UTF-8, then detected legacy
+encodings such as cp1252), normalised, stripped of export boilerplate, and split into numbered
+sentences whose character offsets index ``Article.text`` exactly.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from summarizer.errors import SourceError
+from summarizer.models import Article, Sentence
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
+# Field names read from .json / .jsonl records, first match wins.
+TEXT_FIELDS = ("text", "body", "content", "article", "maintext")
+TITLE_FIELDS = ("title", "headline")
+DATE_FIELDS = ("date", "published", "published_at", "publishedAt", "date_publish", "pubDate")
+AUTHOR_FIELDS = ("author", "authors", "byline")
+SOURCE_FIELDS = ("source", "outlet", "url")
+DEFAULT_MAX_BYTES = 5_000_000
+MIN_HTML_TEXT_CHARS = 25
+
+
+@dataclass
+class LoadResult:
+    """Articles that loaded, per-file errors, and files passed over on purpose."""
+
+    articles: list[Article] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def load_paths(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
+    """Load every supported file under ``paths`` (folders recursively, in sorted order)."""
+    result = LoadResult()
+    seen: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists() and not path.is_symlink():
+            result.errors.append(SourceError(path, "no such file or folder"))
+            continue
+        if path.is_dir():
+            files = list(_walk(path, result))
+            if not files:
+                result.errors.append(SourceError(path, "folder holds no article files"))
+            candidates = files
+        else:
+            candidates = [path]
+        for file in candidates:
+            key = os.path.realpath(file) if file.exists() else str(file)
+            if key in seen:
+                continue
+            seen.add(key)
+            for loaded in read_articles(file, max_bytes=max_bytes):
+                if isinstance(loaded, SourceError):
+                    result.errors.append(loaded)
+                else:
+                    result.articles.append(loaded)
+    return result
+
+
+def _walk(folder: Path, result: LoadResult) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            file = Path(root) / name
+            if name.startswith("."):
+                result.skipped.append((str(file), "hidden file"))
+            elif file.suffix.lower() not in SUPPORTED_SUFFIXES:
+                result.skipped.append((str(file), f"unsupported extension {file.suffix!r}"))
+            else:
+                yield file
+
+
+def load_file(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """Read a one-article file into an ``Article``; raise ``SourceError`` naming it when it
+    can't be (or when it holds several records: use ``read_articles`` for those)."""
+    loaded = read_articles(path, max_bytes=max_bytes)
+    for item in loaded:
+        if isinstance(item, SourceError):
+            raise item
+    if len(loaded) != 1:
+        raise SourceError(path, f"holds {len(loaded)} articles; use read_articles or load_paths")
+    article = loaded[0]
+    assert isinstance(article, Article)
+    return article
+
+
+def read_articles(
+    path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[Article | SourceError]:
+    """Every article in one file (JSON and JSONL files may hold many), and an error for each
+    part that could not be read. Never raises ``SourceError``."""
+    try:
+        return list(_read(Path(path), max_bytes))
+    except SourceError as error:
+        return [error]
+
+
+def _read(path: Path, max_bytes: int) -> Iterator[Article | SourceError]:
+    text = _read_text(path, max_bytes)
+    suffix = path.suffix.lower()
+    if suffix in {".html", ".htm"}:
+        yield _from_html(text, path)
+    elif suffix == ".json":
+        yield from _from_json(text, path)
+    elif suffix == ".jsonl":
+        yield from _from_jsonl(text, path)
+    else:
+        title, published, body = _split_header(text, markdown=suffix != ".txt")
+        yield make_article(body, path=str(path), title=title, published=published)
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    if path.is_symlink() and not path.exists():
+        try:
+            os.stat(path)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise SourceError(path, "symbolic link loop") from error
+        raise SourceError(path, "broken symbolic link")
+    if path.is_dir():
+        raise SourceError(path, "is a folder; pass it as a folder argument")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise SourceError(
+            path,
+            f"unsupported file type {path.suffix or '(none)'!r}; "
+            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}",
+        )
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SourceError(
+                path, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (--max-bytes)"
+            )
+        data = path.read_bytes()
+    except PermissionError as error:
+        raise SourceError(path, "permission denied") from error
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise SourceError(path, "symbolic link loop") from error
+        raise SourceError(path, f"cannot read: {error.strerror or error}") from error
+    return decode_bytes(data, path)
+
+
+def make_article(
+    text: str,
+    *,
+    path: str,
+    title: str | None = None,
+    published: date | None = None,
+    author: str | None = None,
+    source: str | None = None,
+) -> Article:
+    """Build an ``Article`` from text already read (library users can call this directly)."""
+    body = normalise_text(text)
+    if not body.strip():
+        raise SourceError(path, "no article text (empty or only whitespace/boilerplate)")
+    sentences = split_sentences(body)
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+    return Article(
+        id=digest,
+        path=path,
+        title=title,
+        published=published,
+        author=author,
+        source=source,
+        text=body,
+        sentences=sentences,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# HTML pages and JSON records
+# --------------------------------------------------------------------------------------------
+
+
+def _from_html(html: str, path: Path) -> Article:
+    import trafilatura
+
+    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    text = getattr(document, "text", None) if document is not None else None
+    # A page whose main text is a menu word or two ("Home") holds no article.
+    if not text or len(text.strip()) < MIN_HTML_TEXT_CHARS:
+        raise SourceError(path, "no article text found in the HTML page")
+    title = getattr(document, "title", None) or None
+    body = str(text)
+    # trafilatura repeats the page title as the first line of the text.
+    if title and body.startswith(title + "\n"):
+        body = body[len(title) + 1 :]
+    raw_date = getattr(document, "date", None)
+    return make_article(
+        body,
+        path=str(path),
+        title=title,
+        published=_parse_iso_date(str(raw_date)[:10]) if raw_date else None,
+        author=getattr(document, "author", None) or None,
+        source=getattr(document, "sitename", None) or None,
+    )
+
+
+def _from_json(text: str, path: Path) -> Iterator[Article | SourceError]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SourceError(
+            path, f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from error
+    if isinstance(data, dict):
+        yield _from_record(data, str(path))
+    elif isinstance(data, list):
+        if not data:
+            raise SourceError(path, "JSON list holds no records")
+        for number, record in enumerate(data, start=1):
+            yield _record_or_error(record, f"{path}#{number}")
+    else:
+        raise SourceError(path, "JSON must be an object or a list of objects")
+
+
+def _from_jsonl(text: str, path: Path) -> Iterator[Article | SourceError]:
+    found = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        found = True
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield SourceError(where, f"malformed JSON at column {error.colno}: {error.msg}")
+            continue
+        yield _record_or_error(record, f"{path}#L{number}", where)
+    if not found:
+        raise SourceError(path, "JSONL file holds no records")
+
+
+def _record_or_error(record: object, path: str, where: str | None = None) -> Article | SourceError:
+    try:
+        return _from_record(record, path, where)
+    except SourceError as error:
+        return error
+
+
+def _first(record: dict[str, Any], names: tuple[str, ...]) -> Any:
+    for name in names:
+        value = record.get(name)
+        if value not in (None, "", []):
+            return value
+    return None
+
+
+def _from_record(record: object, path: str, where: str | None = None) -> Article:
+    where = where or path
+    if not isinstance(record, dict):
+        raise SourceError(where, "record is not a JSON object")
+    text = _first(record, TEXT_FIELDS)
+    if not isinstance(text, str):
+        raise SourceError(where, f"record has no text field (one of: {', '.join(TEXT_FIELDS)})")
+    raw_date = _first(record, DATE_FIELDS)
+    author = _first(record, AUTHOR_FIELDS)
+    if isinstance(author, list):
+        author = ", ".join(str(a) for a in author)
+    title, source = _first(record, TITLE_FIELDS), _first(record, SOURCE_FIELDS)
+    try:
+        return make_article(
+            text,
+            path=path,
+            title=str(title) if title else None,
+            published=_parse_iso_date(str(raw_date)[:10]) if raw_date else None,
+            author=str(author) if author else None,
+            source=str(source) if source else None,
+        )
+    except SourceError as error:
+        raise SourceError(where, error.problem) from error
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding
+# --------------------------------------------------------------------------------------------
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def decode_bytes(data: bytes, path: Path | str) -> str:
+    """Decode a file's bytes as text, or raise ``SourceError`` when it is not text."""
+    if not data.strip():
+        raise SourceError(path, "file is empty" if not data else "file holds only whitespace")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise SourceError(path, f"invalid {encoding} text: {error.reason}") from error
+    if b"\x00" in data:
+        raise SourceError(path, "binary file (contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    western = _as_western_text(data)
+    if western is not None:
+        return western
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise SourceError(path, "not text: no text encoding fits its bytes")
+    return str(best)
+
+
+def _as_western_text(data: bytes) -> str | None:
+    """cp1252 (a superset of latin-1's printable range) when it reads as Western text.
+
+    Detectors guess poorly on short Western-European texts (a latin-1 "Café" comes back as a
+    Baltic code page), and cp1252 is what most legacy news exports use. Text in which accented
+    letters are a small share of all letters is taken as cp1252; Cyrillic or Greek bytes read as
+    cp1252 are nearly all accented letters, so they fall through to detection.
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return None
+    accented = sum(1 for ch in letters if not ch.isascii())
+    return text if accented / len(letters) < 0.3 else None
+
+
+# --------------------------------------------------------------------------------------------
+# Headers: markdown front matter, and the "date YYYY-MM-DD" line news exports start with
+# --------------------------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
+_DATE_HEADER = re.compile(r"\A\s*(?:date|published|dated)\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*", re.I)
+
+
+def _split_header(text: str, *, markdown: bool) -> tuple[str | None, date | None, str]:
+    title: str | None = None
+    published: date | None = None
+    if markdown:
+        match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
+        if match:
+            text = text.replace("\r\n", "\n")[match.end() :]
+            for line in match.group(1).splitlines():
+                key, _, value = line.partition(":")
+                key, value = key.strip().lower(), value.strip().strip("\"'")
+                if key == "title" and value:
+                    title = value
+                elif key in {"date", "published"} and value:
+                    published = _parse_iso_date(value[:10])
+    header = _DATE_HEADER.match(text)
+    if header:
+        published = published or _parse_iso_date(header.group(1))
+        text = text[header.end() :]
+    return title, published, text
+
+
+def _parse_iso_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation and boilerplate
+# --------------------------------------------------------------------------------------------
+
+# Lines that web-page exports of news sites carry and that are not part of the story.
+_BOILERPLATE_LINES = frozenset(
+    {
+        "accessibility links",
+        "breaking news",
+        "skip to main content",
+        "skip to content",
+        "advertisement",
+        "share this article",
+        "share",
+        "menu",
+    }
+)
+
+
+def normalise_text(text: str) -> str:
+    """NFC, unified newlines, no trailing spaces, no export boilerplate, no repeated captions."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\ufeff", "")
+    kept: list[str] = []
+    previous = ""
+    for raw_line in text.split("\n"):
+        line = raw_line.rstrip()
+        stripped = line.strip()
+        if stripped.lower() in _BOILERPLATE_LINES:
+            continue
+        # Exports repeat a photo caption on the next line; the second copy is noise.
+        if stripped and stripped == previous:
+            continue
+        if stripped:
+            previous = stripped
+        kept.append(line.strip())
+    body = "\n".join(kept)
+    body = re.sub(r"\n{3,}", "\n\n", body)
+    return body.strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences
+# --------------------------------------------------------------------------------------------
+
+# Words after which a full stop does not end a sentence. No maintained splitter on PyPI works
+# offline with character offsets (nltk's punkt needs a data download), so the rule set is ours.
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "gen",
+        "sen",
+        "rep",
+        "gov",
+        "lt",
+        "col",
+        "capt",
+        "sgt",
+        "maj",
+        "cmdr",
+        "adm",
+        "pres",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "vs",
+        "etc",
+        "no",
+        "nos",
+        "fig",
+        "al",
+        "approx",
+        "est",
+        "dept",
+        "univ",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "ave",
+        "rd",
+        "blvd",
+    ]
+)
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split into sentences numbered S1, S2, ...; each line break also ends a sentence."""
+    spans: list[tuple[int, int]] = []
+    for line_match in re.finditer(r"[^\n]+", text):
+        start = line_match.start()
+        line_end = line_match.end()
+        for end_match in _SENTENCE_END.finditer(text, start, line_end):
+            end = end_match.end()
+            if _is_abbreviation(text, start, end_match.start()):
+                continue
+            spans.append((start, end))
+            start = end
+            while start < line_end and text[start].isspace():
+                start += 1
+        if start < line_end:
+            spans.append((start, line_end))
+    sentences = []
+    for index, (start, end) in enumerate(spans, start=1):
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            sentences.append(Sentence(id=f"S{index}", text=text[start:end], start=start, end=end))
+    # Renumber in case an empty span was dropped, so ids stay consecutive.
+    return [s.model_copy(update={"id": f"S{i}"}) for i, s in enumerate(sentences, start=1)]
+
+
+def _is_abbreviation(text: str, sentence_start: int, stop: int) -> bool:
+    if text[stop] != ".":
+        return False
+    word_match = re.search(r"([A-Za-z][A-Za-z.]*)$", text[sentence_start:stop])
+    if not word_match:
+        return False
+    word = word_match.group(1)
+    if len(word) == 1 and word.isupper():  # an initial: "J. Smith"
+        return True
+    if "." in word:  # "U.S", "e.g"
+        return True
+    return word.lower() in _ABBREVIATIONS
