@@ -1,0 +1,160 @@
+"""Reading figures as written ("more than 300", "between one million and two million").
+
+Numbers are compared in code, never by the model. ``parse_figure`` turns a figure's text into
+a ``NumberValue`` (exact, approximate, bound or range); ``find_numbers`` lists every number a
+sentence states, in digits or in words, so a cited sentence can be checked for a figure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.models import NumberValue
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "a": 1, "an": 1, "a single": 1,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {
+    "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+    "trillion": 1_000_000_000_000, "k": 1_000, "m": 1_000_000, "bn": 1_000_000_000,
+    "dozen": 12,
+}  # fmt: skip
+_WORD_NUMBER = (
+    r"(?:(?:"
+    + "|".join(sorted(_TENS, key=len, reverse=True))
+    + r")(?:[- ](?:"
+    + "|".join(k for k in _UNITS if " " not in k and len(k) > 2)
+    + r"))?"
+    + r"|"
+    + "|".join(k for k in sorted(_UNITS, key=len, reverse=True) if len(k) > 2)
+    + r")"
+)
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_SCALE = r"(?:hundred|thousand|million|billion|trillion|dozen|bn|k|m)\b"
+# One number: digits or number words, optionally followed by scale words.
+_NUMBER = re.compile(
+    rf"(?<![\w.])(?:(?P<digits>{_DIGITS})|(?P<words>\b{_WORD_NUMBER}\b|\ba\b|\ban\b))"
+    rf"(?P<scales>(?:[\s-]*{_SCALE})*)",
+    re.IGNORECASE,
+)
+
+_AT_LEAST = re.compile(
+    r"\b(more than|over|at least|upwards of|in excess of|above|exceeding)\s*$", re.I
+)
+_AT_MOST = re.compile(r"\b(less than|fewer than|under|at most|up to|below|no more than)\s*$", re.I)
+_APPROX = re.compile(
+    r"\b(about|around|nearly|almost|roughly|approximately|some|an estimated|"
+    r"estimated|close to|nigh on)\s*$",
+    re.I,
+)
+
+
+def _words_value(words: str) -> float | None:
+    words = words.lower().replace("-", " ").strip()
+    if words in _UNITS:
+        return float(_UNITS[words])
+    parts = words.split()
+    total = 0
+    for part in parts:
+        if part in _TENS:
+            total += _TENS[part]
+        elif part in _UNITS:
+            total += _UNITS[part]
+        else:
+            return None
+    return float(total)
+
+
+def _match_value(match: re.Match[str]) -> float | None:
+    if match.group("digits"):
+        value = float(match.group("digits").replace(",", ""))
+    else:
+        word_value = _words_value(match.group("words"))
+        if word_value is None:
+            return None
+        value = word_value
+    for scale in re.findall(_SCALE, match.group("scales") or "", re.IGNORECASE):
+        value *= _SCALES[scale.lower()]
+    return value
+
+
+def find_numbers(text: str) -> list[float]:
+    """Every number stated in ``text``, in digits or words, with scales applied.
+
+    Bare "a"/"an" count only when a scale follows ("a million"), so ordinary articles do
+    not read as the number one.
+    """
+    values = []
+    for match in _NUMBER.finditer(text):
+        words = (match.group("words") or "").lower()
+        if words in {"a", "an"} and not match.group("scales").strip():
+            continue
+        value = _match_value(match)
+        if value is not None:
+            values.append(value)
+    return values
+
+
+_RANGE = re.compile(
+    r"\b(?:between|from)\s+(?P<low>.+?)\s+(?:and|to)\s+(?P<high>.+)$|^(?P<low2>.+?)\s*(?:-|–|to)\s*(?P<high2>.+)$",
+    re.I,
+)
+
+
+def parse_figure(text: str) -> NumberValue | None:
+    """Read a figure as written into a value, bound or range; None when it states no number."""
+    text = text.strip()
+    range_match = _RANGE.search(text)
+    if range_match:
+        low_text = range_match.group("low") or range_match.group("low2")
+        high_text = range_match.group("high") or range_match.group("high2")
+        highs = find_numbers(high_text)
+        lows = find_numbers(low_text)
+        if lows and highs:
+            low, high = lows[0], highs[0]
+            # "1 to 2 million": the scale written once applies to both ends.
+            high_scale = _trailing_scale(high_text)
+            if high_scale and not _trailing_scale(low_text) and low < high_scale:
+                low *= high_scale
+            if low <= high:
+                return NumberValue(low=low, high=high, kind="range")
+    match = next(
+        (
+            m
+            for m in _NUMBER.finditer(text)
+            if not (
+                (m.group("words") or "").lower() in {"a", "an"} and not m.group("scales").strip()
+            )
+        ),
+        None,
+    )
+    if match is None:
+        return None
+    value = _match_value(match)
+    if value is None:
+        return None
+    before = text[: match.start()]
+    if _AT_LEAST.search(before):
+        return NumberValue(low=value, high=None, kind="at_least")
+    if _AT_MOST.search(before):
+        return NumberValue(low=None, high=value, kind="at_most")
+    if _APPROX.search(before):
+        return NumberValue(low=value, high=value, kind="approximate")
+    return NumberValue(low=value, high=value, kind="exact")
+
+
+def _trailing_scale(text: str) -> float | None:
+    match = re.search(rf"({_SCALE})\s*\S*$", text.strip(), re.IGNORECASE)
+    return float(_SCALES[match.group(1).lower()]) if match else None
+
+
+def figure_values(value: NumberValue) -> list[float]:
+    """The numbers a figure's text states (both ends of a range, the bound of a bound)."""
+    return [v for v in (value.low, value.high) if v is not None]
