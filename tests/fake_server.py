@@ -1,0 +1,211 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 that misbehaves on request.
+
+It answers chat completions in tool-call form with a summary that passes validation (the
+article's first sentence as headline, no items), after a configurable latency, and can first
+play a script of faults: 429 with Retry-After, 500, 503, a hang past the client's timeout, a
+connection cut mid-body, or a 200 whose JSON is truncated. Used by the transport and resume
+tests (and by benchmarks), so the client under test is the real one, not a mock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+import time
+from collections.abc import Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+FAULTS = ("429", "429-ms", "500", "503", "hang", "reset", "truncated", "401")
+
+
+class FakeModelServer:
+    """``with FakeModelServer(faults=["429", "500"]) as server: server.base_url``."""
+
+    def __init__(
+        self,
+        faults: Iterable[str] = (),
+        *,
+        latency: float = 0.0,
+        hang_seconds: float = 3.0,
+        retry_after: str = "0.2",
+    ) -> None:
+        self.faults = list(faults)
+        unknown = set(self.faults) - set(FAULTS)
+        if unknown:
+            raise ValueError(f"unknown faults {unknown}")
+        self.latency = latency
+        self.hang_seconds = hang_seconds
+        self.retry_after = retry_after
+        self.requests: list[dict[str, Any]] = []
+        self.completions = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeModelServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def _next_fault(self) -> str | None:
+        with self._lock:
+            return self.faults.pop(0) if self.faults else None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; with Nagle's algorithm on, each
+            # response would wait ~40 ms for a delayed ACK and swamp what the client costs.
+            disable_nagle_algorithm = True
+
+            def log_message(self, *args: object) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:
+                self._send_json(200, {"object": "list", "data": [{"id": "fake-model"}]})
+
+            def do_POST(self) -> None:
+                # The client may be gone (killed, or timed out): then there is no one to answer.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._answer()
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with server._lock:
+                    server.requests.append(body)
+                fault = server._next_fault()
+                if fault == "429":
+                    self._send_json(
+                        429, _error("rate limited"), {"Retry-After": server.retry_after}
+                    )
+                elif fault == "429-ms":
+                    self._send_json(429, _error("rate limited"), {"retry-after-ms": "150"})
+                elif fault in ("500", "503", "401"):
+                    self._send_json(int(fault), _error(f"fault {fault}"))
+                elif fault == "hang":
+                    time.sleep(server.hang_seconds)
+                    self.close_connection = True
+                elif fault == "reset":
+                    payload = json.dumps(_completion(body)).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload[: len(payload) // 3])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.close()
+                elif fault == "truncated":
+                    payload = json.dumps(_completion(body)).encode()[:80]
+                    self._send_raw(200, payload)
+                else:
+                    if server.latency:
+                        time.sleep(server.latency)
+                    with server._lock:
+                        server.completions += 1
+                    self._send_json(200, _completion(body))
+
+            def _send_json(
+                self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
+                self._send_raw(status, json.dumps(data).encode(), headers)
+
+            def _send_raw(
+                self, status: int, payload: bytes, headers: dict[str, str] | None = None
+            ) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
+
+
+def _error(message: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": "fake_fault", "code": None}}
+
+
+def _message(request: dict[str, Any], arguments: str) -> dict[str, Any]:
+    """A forced tool call when tools were sent, else the JSON as content (JSON modes)."""
+    if not request.get("tools"):
+        return {"role": "assistant", "content": arguments}
+    name = request["tools"][0]["function"]["name"]
+    call = {
+        "id": "call_fake",
+        "type": "function",
+        "function": {"name": name, "arguments": arguments},
+    }
+    return {"role": "assistant", "content": None, "tool_calls": [call]}
+
+
+def _completion(request: dict[str, Any]) -> dict[str, Any]:
+    user = next((m["content"] for m in request.get("messages", []) if m["role"] == "user"), "")
+    first = re.search(r"\[S1\] (.+)", user)
+    headline = (first.group(1) if first else "An article.")[:200]
+    arguments = json.dumps(
+        {
+            "headline": headline,
+            "who": [], "what": [], "where": [], "when": [], "key_figures": [],
+            "disputed_points": [],
+        }
+    )  # fmt: skip
+    prompt_tokens = sum(len(str(m.get("content", ""))) for m in request["messages"]) // 4
+    completion_tokens = len(arguments) // 4
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": request.get("model", "fake-model"),
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls" if request.get("tools") else "stop",
+                "message": _message(request, arguments),
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def main() -> None:
+    """``python -m tests.fake_server --latency 0.2``: serve until killed; prints the base URL."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    arguments = parser.parse_args()
+    with FakeModelServer(latency=arguments.latency) as server:
+        print(server.base_url, flush=True)
+        signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    import signal as _signal
+
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGTERM, _signal.SIGINT})
+    main()

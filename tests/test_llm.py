@@ -1,0 +1,107 @@
+"""Backend choice and the transport policy's classification, without a server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx2
+import openai
+import pytest
+
+from summarizer.errors import ConfigError
+from summarizer.llm import (
+    ModelClient,
+    Sampling,
+    _retry_after_seconds,
+    is_transient,
+    resolve_backend,
+)
+from summarizer.models import ArticleExtraction
+
+
+def test_no_key_and_no_server_means_the_local_model() -> None:
+    backend = resolve_backend(environ={})
+    assert (backend.kind, backend.mode) == ("local", "tools")
+
+
+def test_an_api_key_means_openai() -> None:
+    backend = resolve_backend(environ={"OPENAI_API_KEY": "k"})
+    assert (backend.kind, backend.model, backend.base_url) == ("openai", "gpt-4o-mini", None)
+
+
+def test_a_base_url_means_a_compatible_server_with_the_chosen_mode() -> None:
+    backend = resolve_backend(
+        model="llama3.1",
+        environ={"OPENAI_BASE_URL": "http://localhost:11434/v1/"},
+        mode="json_schema",
+    )
+    assert (backend.kind, backend.base_url, backend.mode) == (
+        "openai-compatible", "http://localhost:11434/v1", "json_schema",
+    )  # fmt: skip
+
+
+def test_a_base_url_without_a_model_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="--model"):
+        resolve_backend(base_url="http://localhost:8000/v1", environ={})
+
+
+def test_openai_without_a_key_says_how_to_fix_it() -> None:
+    backend = resolve_backend(model="gpt-4o-mini", environ={})
+    assert backend.kind == "openai"
+
+    async def ask() -> None:
+        async with ModelClient(backend) as client:
+            await client.complete([{"role": "user", "content": "x"}], ArticleExtraction, Sampling())
+
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        asyncio.run(ask())
+
+
+def test_the_key_never_shows_in_the_client_repr() -> None:
+    backend = resolve_backend(environ={"OPENAI_API_KEY": "sk-test-secret-value"})
+    client = ModelClient(backend, api_key="sk-test-secret-value")
+    assert "sk-test" not in repr(client)
+
+
+def _status_error(status: int, headers: dict[str, str] | None = None) -> openai.APIStatusError:
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    response = httpx2.Response(status, headers=headers or {}, request=request)
+    return openai.APIStatusError("fault", response=response, body=None)
+
+
+@pytest.mark.parametrize(
+    ("status", "transient"),
+    [
+        (429, True),
+        (500, True),
+        (503, True),
+        (408, True),
+        (409, True),
+        (400, False),
+        (401, False),
+        (404, False),
+        (422, False),
+    ],
+)
+def test_which_statuses_are_repeated(status: int, transient: bool) -> None:
+    assert is_transient(_status_error(status)) is transient
+
+
+def test_connection_faults_are_repeated() -> None:
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    assert is_transient(openai.APIConnectionError(request=request))
+    assert is_transient(openai.APITimeoutError(request=request))
+    assert not is_transient(ValueError("a bug"))
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"retry-after": "7"}, 7.0),
+        ({"retry-after-ms": "1500"}, 1.5),
+        ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),
+        ({}, None),
+    ],
+)
+def test_retry_after_headers_are_honoured(headers: dict[str, str], seconds: float | None) -> None:
+    assert _retry_after_seconds(_status_error(429, headers)) == seconds
