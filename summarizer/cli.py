@@ -1,0 +1,421 @@
+"""The ``summarize`` command. Thin: parses options, calls the library, shows progress.
+
+Exit codes: 0 every article summarised; 1 some article failed; 2 usage or configuration error.
+Library errors become one-line messages; no traceback for user errors.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+# The library (pydantic models, openai, instructor) is imported inside the commands, so
+# `summarize --help` starts fast.
+if TYPE_CHECKING:
+    from summarizer.pipeline import FolderResult
+    from summarizer.render import OutputFormat, OutputWriter
+
+
+class _SummarizeByDefault(typer.core.TyperGroup):
+    """``summarize PATHS`` runs the summariser; ``summarize cache ...`` manages the cache.
+
+    Anything that is not a subcommand name is handed to the ``run`` command, so the common case
+    needs no subcommand (and ``summarize --help`` shows its options)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands:
+            args = ["run", *args]
+        return list(super().parse_args(ctx, args))
+
+
+app = typer.Typer(
+    cls=_SummarizeByDefault,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+cache_app = typer.Typer(help="Inspect or clear the result cache.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+# Messages name files; a wrapped line would split a path, so error output never wraps.
+stderr = Console(stderr=True, soft_wrap=True)
+stdout = Console(soft_wrap=True)
+
+EXIT_FAILED_ARTICLES = 1
+EXIT_USAGE = 2
+
+
+@app.command(
+    "run",
+    help=(
+        "Summarise news articles into evidence-backed structured summaries.\n\n"
+        "PATHS are files (.txt, .md) or folders (searched recursively). Each article gets "
+        "who / what / where / when, key figures and disputed points, every item citing the "
+        "sentences that state it; items the article does not support are listed apart as "
+        "rejected.\n\n"
+        "Backend: OpenAI when OPENAI_API_KEY is set; any OpenAI-compatible server with "
+        "--base-url (Ollama, vLLM, llama.cpp); otherwise the embedded local model."
+    ),
+    epilog=(
+        "Examples:\n\n"
+        "  summarize seeds/                       # embedded model, JSON in summaries/\n\n"
+        "  summarize news/ -f md -o reports/      # one Markdown report\n\n"
+        "  summarize news/ -f html                # one page, evidence highlighted\n\n"
+        "  summarize news/ --base-url http://localhost:11434/v1 --model llama3.1\n\n"
+        "Results are cached: a re-run over unchanged articles costs no tokens, and a run that\n"
+        "was interrupted resumes where it stopped. See summarize cache --help."
+    ),
+)
+def summarize(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Article files or folders.", show_default=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the output files.")] = Path(
+        "summaries"
+    ),
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json (a file per article); jsonl, md or html (one file for the run).",
+        ),
+    ] = "json",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help='Model name, or "local" for the embedded model.',
+            show_default=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            envvar="OPENAI_BASE_URL",
+            help="An OpenAI-compatible server, e.g. http://localhost:11434/v1.",
+            show_default=False,
+        ),
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            help="How structured output is requested: tools, json_schema, json, md_json "
+            "(default: tools).",
+            show_default=False,
+        ),
+    ] = None,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,
+    seed: Annotated[
+        int | None, typer.Option(help="Sampling seed (default: 0 for the local model).")
+    ] = None,
+    max_retries: Annotated[
+        int, typer.Option(help="Re-asks after an answer fails validation or grounding.")
+    ] = 2,
+    max_tokens: Annotated[int, typer.Option(help="Longest answer the model may give.")] = 2048,
+    max_bytes: Annotated[
+        int, typer.Option(help="Skip input files larger than this many bytes.")
+    ] = 5_000_000,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail an article rather than reject its items.")
+    ] = False,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            help="Articles in flight at once (default: 8; 1 for the embedded model).",
+            show_default=False,
+        ),
+    ] = None,
+    rpm: Annotated[
+        float | None,
+        typer.Option(help="Stay under this many requests per minute.", show_default=False),
+    ] = None,
+    tpm: Annotated[
+        float | None,
+        typer.Option(help="Stay under this many tokens per minute.", show_default=False),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="SUMMARIZER_CACHE_DIR",
+            help="Where the result cache lives (default: the user cache folder).",
+            show_default=False,
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the result cache.")
+    ] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Ask the model again and overwrite cached results.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list files passed over.")
+    ] = False,
+) -> None:
+    from summarizer.errors import SummarizerError
+    from summarizer.llm import Sampling
+    from summarizer.pipeline import summarize_folder
+    from summarizer.render import OutputWriter
+
+    if output_format not in ("json", "jsonl", "md", "html"):
+        _usage_error(f"--format must be json, jsonl, md or html, not {output_format!r}")
+    if mode is not None and mode not in ("tools", "json_schema", "json", "md_json"):
+        _usage_error(f"--mode must be tools, json_schema, json or md_json, not {mode!r}")
+    if max_retries < 0 or max_tokens < 1 or max_bytes < 1:
+        _usage_error("--max-retries must be >= 0, --max-tokens and --max-bytes >= 1")
+    if (concurrency is not None and concurrency < 1) or any(
+        limit is not None and limit <= 0 for limit in (rpm, tpm)
+    ):
+        _usage_error("--concurrency must be >= 1; --rpm and --tpm must be positive")
+    if not (0.0 <= temperature <= 2.0):
+        _usage_error("--temperature must be between 0 and 2")
+
+    _quiet_library_loggers(verbose)
+    is_local = model == "local" or (model is None and not base_url and not _has_api_key())
+    sampling = Sampling(
+        temperature=temperature,
+        seed=seed if seed is not None else (0 if is_local else None),
+        max_tokens=max_tokens,
+        max_retries=max_retries,
+    )
+    if is_local:
+        stderr.print(
+            "[yellow]Using the embedded local model (SmolLM2-135M): it runs without an API key "
+            "but writes poor summaries. Set OPENAI_API_KEY, or pass --base-url and --model, "
+            "for a better one.[/yellow]"
+        )
+    writer = OutputWriter(out, _format(output_format))
+    progress = _Progress(enabled=stderr.is_terminal)
+    _stop_cleanly_on_sigterm()
+    try:
+        with progress:
+            result = summarize_folder(
+                paths,
+                model=model,
+                base_url=base_url,
+                mode=mode,
+                sampling=sampling,
+                strict=strict,
+                max_bytes=max_bytes,
+                cache=not no_cache,
+                cache_dir=cache_dir,
+                refresh=refresh,
+                concurrency=concurrency,
+                rpm=rpm,
+                tpm=tpm,
+                on_loaded=lambda articles: _loaded(articles, writer, progress),
+                on_result=lambda article, outcome: _record(article, outcome, writer, progress),
+            )
+    except SummarizerError as error:
+        stderr.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        stderr.print("[red]interrupted[/red]: finished outputs are kept; run again to resume.")
+        raise typer.Exit(130) from None
+
+    if verbose:
+        for path, why in result.skipped:
+            stderr.print(f"skipped {path}: {why}", highlight=False)
+    _print_table(result, writer)
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILED_ARTICLES)
+
+
+def _format(name: str) -> OutputFormat:
+    formats: dict[str, OutputFormat] = {
+        "json": "json",
+        "jsonl": "jsonl",
+        "md": "md",
+        "html": "html",
+    }
+    return formats[name]
+
+
+def _has_api_key() -> bool:
+    return bool(os.environ.get("OPENAI_API_KEY"))
+
+
+def _quiet_library_loggers(verbose: bool) -> None:
+    """instructor logs each exhausted re-ask at ERROR; the CLI already reports the outcome in
+    one line, so those logs are only shown with --verbose."""
+    import logging
+
+    for name in ("instructor", "httpx", "httpx2", "openai", "asyncio"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.CRITICAL)
+
+
+def _usage_error(message: str) -> None:
+    stderr.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so the embedded server and temporary files are cleaned up.
+
+    It is passed on as SIGINT rather than raised here: inside the event loop, asyncio turns
+    SIGINT into cancelling the run, while an exception raised in a signal handler would land in
+    whichever task happened to be running."""
+
+    def handler(_signum: int, _frame: Any) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+    if sys.platform != "win32":
+        signal.signal(signal.SIGTERM, handler)
+
+
+def _loaded(articles: list[Any], writer: OutputWriter, progress: _Progress) -> None:
+    writer.expect(article.path for article in articles)
+    progress.start(len(articles))
+
+
+def _record(article: Any, outcome: Any, writer: OutputWriter, progress: _Progress) -> None:
+    from summarizer.pipeline import ArticleFailure
+
+    if isinstance(outcome, ArticleFailure):
+        stderr.print(f"[red]error:[/red] {outcome.path}: {outcome.reason}", highlight=False)
+    else:
+        writer.add(outcome, article)
+    progress.advance()
+
+
+class _Progress:
+    """A rich progress bar on a terminal; nothing when output is redirected."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self._progress = (
+            Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=True,
+            )
+            if enabled
+            else None
+        )
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self._progress:
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress:
+            self._progress.__exit__(None, None, None)
+
+    def start(self, total: int) -> None:
+        if self._progress:
+            self._task = self._progress.add_task("Summarising", total=total)
+
+    def advance(self) -> None:
+        if self._progress and self._task is not None:
+            self._progress.advance(self._task)
+
+
+def _print_table(result: FolderResult, writer: OutputWriter) -> None:
+    from rich.table import Table
+
+    table = Table(title=None, show_edge=False, header_style="bold")
+    for column in ("article", "verified", "rejected", "attempts", "tokens", "headline"):
+        table.add_column(column, overflow="fold")
+    for summary in result.summaries:
+        meta = summary.metadata
+        table.add_row(
+            Path(meta.source_path).name,
+            f"{meta.grounding.verified}/{meta.grounding.proposed}",
+            str(meta.grounding.rejected),
+            str(meta.attempts),
+            f"{meta.usage.total_tokens:,}",
+            summary.headline[:80],
+        )
+    for failure in result.failures:
+        table.add_row(
+            Path(failure.path).name,
+            "-",
+            "-",
+            str(failure.attempts or "-"),
+            f"{failure.usage.total_tokens:,}",
+            f"[red]failed: {failure.reason[:80]}[/red]",
+        )
+    if result.summaries or result.failures:
+        stdout.print(table)
+    usage = result.usage
+    where = f" in {writer.folder}/" if writer.written else ""
+    cached = (
+        f", {result.cache_hits} from cache ({result.tokens_saved:,} tokens saved)"
+        if result.cache_hits
+        else ""
+    )
+    stdout.print(
+        f"{len(result.summaries)} summarised{cached}, {len(result.failures)} failed, "
+        f"{usage.total_tokens:,} new tokens ({usage.prompt_tokens:,} prompt + "
+        f"{usage.completion_tokens:,} completion){where}",
+        highlight=False,
+    )
+
+
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir", envvar="SUMMARIZER_CACHE_DIR", help="The cache folder.", show_default=False
+    ),
+]
+
+
+def _open_cache(cache_dir: Path | None) -> Any:
+    from summarizer.cache import ResultCache, default_cache_dir
+
+    cache = ResultCache(cache_dir or default_cache_dir())
+    for notice in cache.notices:
+        stderr.print(f"[yellow]warning:[/yellow] {notice}", highlight=False)
+    return cache
+
+
+@cache_app.command("stats", help="Entries, size, and the last run's hits, misses, tokens saved.")
+def cache_stats(cache_dir: CacheDirOption = None) -> None:
+    with _open_cache(cache_dir) as cache:
+        stats = cache.stats()
+    run = stats.last_run
+    stdout.print(
+        f"cache: {stats.path}\n"
+        f"entries: {stats.entries:,}\n"
+        f"size: {stats.size_bytes / 1_000_000:,.2f} MB\n"
+        f"tokens stored: {stats.tokens_stored:,}\n"
+        f"last run: {run.get('hits', 0):,} hits, {run.get('misses', 0):,} misses, "
+        f"{run.get('tokens_saved', 0):,} tokens saved",
+        highlight=False,
+    )
+
+
+@cache_app.command("clear", help="Delete every cached result.")
+def cache_clear(cache_dir: CacheDirOption = None) -> None:
+    with _open_cache(cache_dir) as cache:
+        removed = cache.clear()
+    stdout.print(f"removed {removed:,} cached result(s) from {cache.path}", highlight=False)
+
+
+@cache_app.command("path", help="Print the cache file's path.")
+def cache_path(cache_dir: CacheDirOption = None) -> None:
+    from summarizer.cache import FILE_NAME, default_cache_dir
+
+    stdout.print(str((cache_dir or default_cache_dir()) / FILE_NAME), highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
