@@ -1,0 +1,122 @@
+"""Shared test setup: one strict cassette configuration for every recorded test.
+
+Recorded tests replay HTTP traffic captured from the embedded llama.cpp server. To record
+again (after any prompt or schema change):
+
+    python -m pytest --record-mode=rewrite
+
+which starts the embedded server (needs the [local] extra) and rewrites every cassette.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# instructor's re-ask messages quote pydantic errors; without this they carry a URL with the
+# pydantic version, and an upgrade would change request bodies and break replay.
+os.environ["PYDANTIC_ERRORS_INCLUDE_URL"] = "false"
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+CASSETTES = ROOT / "cassettes"
+
+# Replayed requests never connect; this address only has to look like a server.
+REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
+
+SECRET_REQUEST_HEADERS = [
+    "authorization",
+    "api-key",
+    "x-api-key",
+    "openai-organization",
+    "openai-project",
+    "cookie",
+]
+SECRET_RESPONSE_HEADERS = {
+    "set-cookie",
+    "openai-organization",
+    "openai-project",
+    "x-request-id",
+    "cf-ray",
+    "authorization",
+}
+
+
+def _scrub_request(request: Any) -> Any:
+    # Client fingerprint headers vary by machine and SDK version; nothing matches on them.
+    for name in list(request.headers):
+        if name.lower().startswith("x-stainless") or name.lower() in SECRET_REQUEST_HEADERS:
+            del request.headers[name]
+    return request
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in SECRET_RESPONSE_HEADERS:
+            del headers[name]
+    return response
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict[str, Any]:
+    return {
+        "filter_headers": SECRET_REQUEST_HEADERS,
+        "before_record_request": _scrub_request,
+        "before_record_response": _scrub_response,
+        # The server's port is random when recording; the body is what must match.
+        "match_on": ("method", "path", "body"),
+        "decode_compressed_response": True,
+    }
+
+
+@pytest.fixture
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    return str(CASSETTES / Path(str(request.node.fspath)).stem)
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_unplayed_interactions(vcr: Any, record_mode: str) -> Iterator[None]:
+    """A replayed test that leaves recorded interactions unplayed is stale: fail it."""
+    yield
+    if vcr is not None and record_mode == "none" and not vcr.all_played:
+        unplayed = len(vcr) - len([c for c in vcr.play_counts.values() if c])
+        pytest.fail(
+            f"{unplayed} of {len(vcr)} recorded interaction(s) were not replayed: the code no "
+            "longer makes the requests this cassette holds; re-record with "
+            "`python -m pytest --record-mode=rewrite`"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the developer's key or endpoint, so none can reach a cassette."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test gets an empty result cache of its own, never the user's."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def llm_endpoint(record_mode: str) -> Iterator[str]:
+    """Base URL of the model server: the real embedded server when recording, a placeholder
+    when replaying (the cassette answers)."""
+    if record_mode == "none":
+        yield REPLAY_BASE_URL
+        return
+    from summarizer.local import LocalServer
+
+    with LocalServer() as server:
+        yield server.base_url
