@@ -66,6 +66,10 @@ class Sampling:
     max_retries: int = 2  # validation re-asks after the first answer
 
 
+# Seconds one request to the embedded model may take (hosted APIs: TransportPolicy.timeout).
+LOCAL_REQUEST_TIMEOUT = 1800.0
+
+
 @dataclass(frozen=True)
 class TransportPolicy:
     """Bounds of the transport retry policy."""
@@ -222,7 +226,15 @@ class ModelClient:
         limiter: RateLimiter | None = None,
     ) -> None:
         self.backend = backend
-        self.transport = transport or TransportPolicy()
+        if transport is None:
+            # The embedded server shares this machine's CPU: a long answer on a slow or busy
+            # machine takes minutes, which is work in progress, not a hung connection.
+            transport = (
+                TransportPolicy(timeout=LOCAL_REQUEST_TIMEOUT)
+                if backend.kind == "local"
+                else TransportPolicy()
+            )
+        self.transport = transport
         self.limiter = limiter or RateLimiter()
         self._api_key = api_key
         self._stack = ExitStack()

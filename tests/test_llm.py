@@ -10,8 +10,11 @@ import pytest
 
 from summarizer.errors import ConfigError
 from summarizer.llm import (
+    LOCAL_REQUEST_TIMEOUT,
+    Backend,
     ModelClient,
     Sampling,
+    TransportPolicy,
     _retry_after_seconds,
     is_transient,
     resolve_backend,
@@ -105,3 +108,16 @@ def test_connection_faults_are_repeated() -> None:
 )
 def test_retry_after_headers_are_honoured(headers: dict[str, str], seconds: float | None) -> None:
     assert _retry_after_seconds(_status_error(429, headers)) == seconds
+
+
+def test_the_embedded_model_gets_time_to_answer_on_a_slow_machine() -> None:
+    """A long local answer on a busy CPU is work, not a hung connection: it is not cut off at
+    the hosted-API timeout (seen: a 2-core machine running two models at once needed > 300 s)."""
+    local = ModelClient(Backend("local", "local", None, "tools"))
+    hosted = ModelClient(Backend("openai", "gpt-4o-mini", None, "tools"))
+    assert local.transport.timeout == LOCAL_REQUEST_TIMEOUT
+    assert hosted.transport.timeout == TransportPolicy().timeout < LOCAL_REQUEST_TIMEOUT
+    custom = TransportPolicy(timeout=5)
+    assert (
+        ModelClient(Backend("local", "local", None, "tools"), transport=custom).transport is custom
+    )
