@@ -5,6 +5,9 @@
     for summary in result.summaries:
         print(summary.headline, summary.metadata.grounding.score)
 
+    from summarizer import summarize_story
+    story = summarize_story("seeds/", model="local").story   # one story of all the articles
+
 Names are imported on first use, so ``summarize --help`` does not load the LLM stack.
 """
 
@@ -26,6 +29,7 @@ _EXPORTS = {
     "Article": "summarizer.models",
     "ArticleExtraction": "summarizer.models",
     "ArticleSummary": "summarizer.models",
+    "StorySummary": "summarizer.models",
     "ArticleFailure": "summarizer.pipeline",
     "AsyncSummarizer": "summarizer.pipeline",
     "FolderResult": "summarizer.pipeline",
@@ -36,6 +40,12 @@ _EXPORTS = {
     "summarize_folder": "summarizer.pipeline",
     "render_markdown": "summarizer.render",
     "render_html": "summarizer.render",
+    "render_story_markdown": "summarizer.render",
+    "render_story_html": "summarizer.render",
+    "StoryBuilder": "summarizer.story",
+    "StoryResult": "summarizer.story",
+    "asummarize_story": "summarizer.story",
+    "summarize_story": "summarizer.story",
     "load_file": "summarizer.sources",
     "load_paths": "summarizer.sources",
     "make_article": "summarizer.sources",
@@ -56,9 +66,13 @@ __all__ = [
     "PromptError",
     "Sampling",
     "SourceError",
+    "StoryBuilder",
+    "StoryResult",
+    "StorySummary",
     "Summarizer",
     "SummarizerError",
     "asummarize_folder",
+    "asummarize_story",
     "load_file",
     "load_paths",
     "make_article",
@@ -66,9 +80,12 @@ __all__ = [
     "read_articles",
     "render_html",
     "render_markdown",
+    "render_story_html",
+    "render_story_markdown",
     "resolve_backend",
     "summarize_article",
     "summarize_folder",
+    "summarize_story",
 ]
 
 
@@ -95,7 +112,7 @@ if TYPE_CHECKING:
         SummarizerError,
     )
     from summarizer.llm import Backend, Sampling, resolve_backend
-    from summarizer.models import Article, ArticleExtraction, ArticleSummary
+    from summarizer.models import Article, ArticleExtraction, ArticleSummary, StorySummary
     from summarizer.pipeline import (
         ArticleFailure,
         AsyncSummarizer,
@@ -106,5 +123,11 @@ if TYPE_CHECKING:
         summarize_article,
         summarize_folder,
     )
-    from summarizer.render import render_html, render_markdown
+    from summarizer.render import (
+        render_html,
+        render_markdown,
+        render_story_html,
+        render_story_markdown,
+    )
     from summarizer.sources import load_file, load_paths, make_article, read_articles
+    from summarizer.story import StoryBuilder, StoryResult, asummarize_story, summarize_story

@@ -2,8 +2,9 @@
 
 One database file (WAL mode, busy timeout) in the user's cache folder. The key is a hash of
 everything that shapes an answer (see ``cache_key``); the value is a validated
-``ArticleSummary``, re-validated on read. A corrupt or foreign file is renamed aside and a new
-one started: it is reported, never fatal. Several processes may share one cache.
+``ArticleSummary`` or ``StorySummary``, re-validated on read. A corrupt or foreign file is
+renamed aside and a new one started: it is reported, never fatal. Several processes may share
+one cache.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from summarizer.models import SCHEMA_VERSION, ArticleSummary
+from summarizer.models import SCHEMA_VERSION, ArticleSummary, StorySummary
 
 APPLICATION_ID = "summarizer-result-cache"
 FORMAT_VERSION = "1"
 FILE_NAME = "results.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30.0
+
+Stored = TypeVar("Stored", ArticleSummary, StorySummary)
 
 
 def default_cache_dir() -> Path:
@@ -157,6 +160,25 @@ class ResultCache:
     def get(self, key: str) -> ArticleSummary | None:
         """The stored summary, re-validated; None (and the entry dropped) if it no longer
         validates."""
+        summary = self._get(key, ArticleSummary)
+        if summary is not None:
+            self.tokens_saved += summary.metadata.usage.total_tokens
+        return summary
+
+    def put(self, key: str, summary: ArticleSummary) -> None:
+        self._put(key, summary.metadata.usage.total_tokens, summary)
+
+    def get_story(self, key: str) -> StorySummary | None:
+        """A stored story synthesis, re-validated, as ``get``."""
+        story = self._get(key, StorySummary)
+        if story is not None:
+            self.tokens_saved += story.metadata.usage.total_tokens
+        return story
+
+    def put_story(self, key: str, story: StorySummary) -> None:
+        self._put(key, story.metadata.usage.total_tokens, story)
+
+    def _get(self, key: str, kind: type[Stored]) -> Stored | None:
         try:
             row = self._connection.execute(
                 "SELECT summary FROM results WHERE key = ?", (key,)
@@ -168,7 +190,7 @@ class ResultCache:
             self.misses += 1
             return None
         try:
-            summary = ArticleSummary.model_validate_json(row[0])
+            value = kind.model_validate_json(row[0])
         except ValidationError:
             self.notices.append(f"dropped a cache entry that no longer validates ({key[:12]})")
             with self._write(self._connection):
@@ -176,17 +198,15 @@ class ResultCache:
             self.misses += 1
             return None
         self.hits += 1
-        self.tokens_saved += summary.metadata.usage.total_tokens
-        return summary
+        return value
 
-    def put(self, key: str, summary: ArticleSummary) -> None:
+    def _put(self, key: str, tokens: int, value: BaseModel) -> None:
         try:
             with self._write(self._connection):
                 self._connection.execute(
                     "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
-                    (key, time.time(), summary.metadata.usage.total_tokens,
-                     summary.model_dump_json()),
-                )  # fmt: skip
+                    (key, time.time(), tokens, value.model_dump_json()),
+                )
         except sqlite3.DatabaseError as error:
             self.notices.append(f"cache write failed ({error}); the result is kept in output")
 

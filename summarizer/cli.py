@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,6 +19,7 @@ from rich.console import Console
 # The library (pydantic models, openai, instructor) is imported inside the commands, so
 # `summarize --help` starts fast.
 if TYPE_CHECKING:
+    from summarizer.models import StorySummary
     from summarizer.pipeline import FolderResult
     from summarizer.render import OutputFormat, OutputWriter
 
@@ -155,13 +157,22 @@ def summarize(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Ask the model again and overwrite cached results.")
     ] = False,
+    story: Annotated[
+        bool,
+        typer.Option(
+            "--story",
+            help="Also synthesise all the articles given as one story: merged who/what/where/"
+            "when, figures compared across sources, disputes, what each source alone reports "
+            "(story.json, and story.md or story.html with -f md or html).",
+        ),
+    ] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also list files passed over.")
     ] = False,
 ) -> None:
     from summarizer.errors import SummarizerError
     from summarizer.llm import Sampling
-    from summarizer.pipeline import summarize_folder
+    from summarizer.pipeline import FolderResult, summarize_folder
     from summarizer.render import OutputWriter
 
     if output_format not in ("json", "jsonl", "md", "html"):
@@ -194,9 +205,14 @@ def summarize(
     writer = OutputWriter(out, _format(output_format))
     progress = _Progress(enabled=stderr.is_terminal)
     _stop_cleanly_on_sigterm()
+    run: Callable[..., Any] = summarize_folder
+    if story:
+        from summarizer.story import summarize_story
+
+        run = summarize_story
     try:
         with progress:
-            result = summarize_folder(
+            outcome = run(
                 paths,
                 model=model,
                 base_url=base_url,
@@ -220,12 +236,82 @@ def summarize(
         stderr.print("[red]interrupted[/red]: finished outputs are kept; run again to resume.")
         raise typer.Exit(130) from None
 
+    story_summary = None
+    if isinstance(outcome, FolderResult):
+        result = outcome
+    else:
+        result, story_summary = outcome.articles, outcome.story
     if verbose:
         for path, why in result.skipped:
             stderr.print(f"skipped {path}: {why}", highlight=False)
     _print_table(result, writer)
+    if story_summary is not None:
+        _write_story(story_summary, out, output_format)
+        _print_story(story_summary, out)
     if not result.ok:
         raise typer.Exit(EXIT_FAILED_ARTICLES)
+
+
+def _write_story(story: StorySummary, out: Path, output_format: str) -> None:
+    from summarizer.render import (
+        STORY_FILES,
+        render_story_html,
+        render_story_json,
+        render_story_markdown,
+        write_atomic,
+    )
+
+    write_atomic(out / STORY_FILES["json"], render_story_json(story))
+    if output_format == "md":
+        write_atomic(out / STORY_FILES["md"], render_story_markdown(story))
+    elif output_format == "html":
+        write_atomic(out / STORY_FILES["html"], render_story_html(story))
+
+
+def _print_story(story: StorySummary, out: Path) -> None:
+    """The ledger: figures compared across sources and the disputes, then what it cost."""
+    from rich.table import Table
+
+    if story.key_figures:
+        table = Table(title="figures across sources", show_edge=False, header_style="bold")
+        for column in ("counts", "status", "values", "why"):
+            table.add_column(column, overflow="fold")
+        colours = {"agree": "green", "conflict": "red", "single_source": "dim"}
+        for figure in story.key_figures:
+            values = "; ".join(f"{v.source}: {v.value_text}" for v in figure.values)
+            status = figure.status.replace("_", " ")
+            table.add_row(
+                figure.counts[:60],
+                f"[{colours[figure.status]}]{status}[/]",
+                values,
+                figure.explanation[:100],
+            )
+        stdout.print(table)
+    for dispute in story.disputed_points:
+        kind = "parties" if dispute.kind == "between_parties" else "sources"
+        sides = "; ".join(
+            f"{side.held_by} ({side.citation.source} {'/'.join(side.citation.sentences)})"
+            for side in dispute.sides
+        )
+        stdout.print(f"disputed between {kind}: {dispute.claim[:80]} | {sides}", highlight=False)
+    meta = story.metadata
+    shared = sum(1 for group in (*story.who, *story.what) if _sources_in(group) > 1)
+    cached = " (from cache)" if meta.cache_hit else ""
+    stdout.print(
+        f"story of {len(story.sources)} sources: {len(story.who)} actors, {len(story.what)} "
+        f"events ({shared} reported by several sources), {len(story.key_figures)} figures, "
+        f"{len(story.disputed_points)} disputed points; alignment {meta.alignment.verified}/"
+        f"{meta.alignment.proposed} proposed groups confirmed, {meta.usage.total_tokens:,} "
+        f"tokens{cached} in {out}/story.json",
+        highlight=False,
+    )
+    for note in meta.notes:
+        stderr.print(f"[yellow]story:[/yellow] {note}", highlight=False)
+
+
+def _sources_in(group: Any) -> int:
+    citations = getattr(group, "roles", None) or getattr(group, "reported_by", [])
+    return len({citation.source for citation in citations})
 
 
 def _format(name: str) -> OutputFormat:

@@ -305,3 +305,197 @@ class ArticleSummary(BaseModel):
         description="Proposed items that failed verification; never mixed with the rest.",
     )
     metadata: SummaryMetadata
+
+
+# --------------------------------------------------------------------------------------------
+# One story, many sources: what the model proposes
+# --------------------------------------------------------------------------------------------
+
+# An item of one source's summary, as listed in the alignment prompt: the source's letter, the
+# section's letter (W who, E what, P where, T when, F key figure, D disputed point), a number.
+ItemRef = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}-[WEPTFD][1-9][0-9]{0,2}$")]
+# Longest group lists the model may return per kind: more is noise, not alignment.
+MAX_GROUPS = 12
+
+
+class AlignedGroup(_Item):
+    label: ShortText = Field(description="What the items share: a name, an event, what is counted.")
+    items: list[ItemRef] = Field(
+        min_length=2,
+        max_length=12,
+        description='Ids of items that are about the same thing, e.g. ["A-W1", "B-W2"].',
+    )
+
+
+class StoryAlignment(_Item):
+    """Items of different sources' summaries that are about the same thing."""
+
+    model_config = ConfigDict(json_schema_extra=_require_every_property)
+
+    same_actor: list[AlignedGroup] = Field(
+        default_factory=list, max_length=MAX_GROUPS, description="W items naming one actor."
+    )
+    same_place: list[AlignedGroup] = Field(
+        default_factory=list, max_length=MAX_GROUPS, description="P items naming one place."
+    )
+    same_event: list[AlignedGroup] = Field(
+        default_factory=list, max_length=MAX_GROUPS, description="E items reporting one event."
+    )
+    same_figure: list[AlignedGroup] = Field(
+        default_factory=list,
+        max_length=MAX_GROUPS,
+        description="F items counting the same thing, even when their numbers differ.",
+    )
+    same_dispute: list[AlignedGroup] = Field(
+        default_factory=list, max_length=MAX_GROUPS, description="D items about one claim."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# One story, many sources: what users get
+# --------------------------------------------------------------------------------------------
+
+
+class StorySource(BaseModel):
+    """One article of the story, and the label its citations use."""
+
+    label: str = Field(description='Short label used in citations: "A", "B", ...')
+    path: str
+    article_id: str
+    title: str | None = None
+    published: date | None = None
+
+
+class Citation(BaseModel):
+    """Where a story item stands in one source: the file and the sentence ids."""
+
+    source: str = Field(description="The source's label.")
+    path: str
+    sentences: list[str]
+    text: str = Field(description="The item as that source's summary gives it.")
+
+
+class NameVariant(BaseModel):
+    """One spelling of an actor's or place's name, and the sources that write it so."""
+
+    name: str
+    sources: list[str]
+
+
+class StoryActor(BaseModel):
+    name: str = Field(description="The spelling most sources use.")
+    kind: str
+    variants: list[NameVariant] = Field(
+        description="Every spelling found, in the summaries and in the article texts."
+    )
+    roles: list[Citation]
+
+
+class StoryPlace(BaseModel):
+    name: str
+    variants: list[NameVariant]
+    roles: list[Citation]
+
+
+class StoryEvent(BaseModel):
+    description: str
+    reported_by: list[Citation]
+
+
+class StoryTime(BaseModel):
+    text: str
+    date: str | None = None
+    reported_by: list[Citation]
+
+
+class SourcedFigure(BaseModel):
+    """One source's version of a figure."""
+
+    source: str
+    path: str
+    value_text: str
+    value: NumberValue | None
+    unit: str | None = None
+    stated_by: str | None = None
+    sentences: list[str]
+
+
+class FigureComparison(BaseModel):
+    """One quantity as each source gives it, compared by code."""
+
+    counts: str
+    status: Literal["agree", "conflict", "single_source"]
+    explanation: str = Field(description="Why the values agree or conflict, in numbers.")
+    values: list[SourcedFigure]
+
+
+class DisputeSide(BaseModel):
+    position: str
+    held_by: str
+    citation: Citation
+
+
+class StoryDispute(BaseModel):
+    """A contested point: between parties in the story, or between the sources themselves."""
+
+    kind: Literal["between_parties", "between_sources"]
+    claim: str
+    sides: list[DisputeSide]
+
+
+class SourceCoverage(BaseModel):
+    """What one source reports that no other source does."""
+
+    source: str
+    path: str
+    shared_items: int = Field(description="Items this source shares with at least one other.")
+    only_here: list[Citation]
+
+
+class RejectedAlignment(BaseModel):
+    """A grouping the model proposed that code could not confirm."""
+
+    kind: str
+    items: list[str]
+    reasons: list[str]
+
+
+class AlignmentReport(BaseModel):
+    proposed: int = Field(description="Groups the model proposed.")
+    verified: int
+    rejected: int
+    calls: int = Field(description="Alignment requests made (several when merged in levels).")
+    levels: int = Field(description="Levels of hierarchical merging (1: one prompt held all).")
+
+
+class StoryMetadata(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    article_ids: list[str]
+    model: str
+    backend: str
+    prompt_version: str
+    usage: TokenUsage = Field(description="Tokens the alignment cost (article summaries apart).")
+    attempts: int = Field(description="Model calls that returned an answer, over all requests.")
+    cache_hit: bool = False
+    alignment: AlignmentReport
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What limited this synthesis, e.g. an alignment request that failed.",
+    )
+
+
+class StorySummary(BaseModel):
+    """A synthesis of several sources' reports of one story, every item cited."""
+
+    sources: list[StorySource]
+    who: list[StoryActor] = Field(default_factory=list)
+    what: list[StoryEvent] = Field(default_factory=list)
+    where: list[StoryPlace] = Field(default_factory=list)
+    when: list[StoryTime] = Field(default_factory=list)
+    key_figures: list[FigureComparison] = Field(default_factory=list)
+    disputed_points: list[StoryDispute] = Field(default_factory=list)
+    coverage: list[SourceCoverage] = Field(default_factory=list)
+    rejected: list[RejectedAlignment] = Field(
+        default_factory=list, description="Model groupings that failed verification."
+    )
+    metadata: StoryMetadata

@@ -7,7 +7,9 @@ sentence states, in digits or in words, so a cited sentence can be checked for a
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Literal
 
 from summarizer.models import NumberValue
 
@@ -158,3 +160,69 @@ def _trailing_scale(text: str) -> float | None:
 def figure_values(value: NumberValue) -> list[float]:
     """The numbers a figure's text states (both ends of a range, the bound of a bound)."""
     return [v for v in (value.low, value.high) if v is not None]
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing figures across sources
+# --------------------------------------------------------------------------------------------
+
+# Reporters round: "1.2 million" and "1,195,000" are the same figure. Beyond 1% an exact
+# figure is a different figure ("300" against "30", or "300" against "310").
+EXACT_TOLERANCE = 0.01
+# "about 300", "nearly 300", "some 300": a writer hedging allows this much either way.
+APPROXIMATE_TOLERANCE = 0.10
+
+
+def interval(value: NumberValue) -> tuple[float, float]:
+    """The values a figure allows, widened by the rounding its wording implies."""
+    low = -math.inf if value.low is None else value.low
+    high = math.inf if value.high is None else value.high
+    tolerance = APPROXIMATE_TOLERANCE if value.kind == "approximate" else EXACT_TOLERANCE
+    return low - abs(low) * tolerance, high + abs(high) * tolerance
+
+
+def describe_value(value: NumberValue) -> str:
+    """A figure's meaning in plain numbers: "at least 1,000,000", "1,000,000–2,000,000"."""
+    if value.kind == "at_least":
+        return f"at least {format_number(value.low)}"
+    if value.kind == "at_most":
+        return f"at most {format_number(value.high)}"
+    if value.kind == "range":
+        return f"{format_number(value.low)}–{format_number(value.high)}"
+    prefix = "about " if value.kind == "approximate" else ""
+    return prefix + format_number(value.low)
+
+
+def format_number(number: float | None) -> str:
+    if number is None:
+        return "unbounded"
+    return f"{int(number):,}" if float(number).is_integer() else f"{number:,.6g}"
+
+
+def values_agree(first: NumberValue, second: NumberValue) -> bool:
+    """Whether two figures can both be true: their allowed values overlap (a lower bound
+    against a range that reaches it, an exact value within rounding of another)."""
+    low_a, high_a = interval(first)
+    low_b, high_b = interval(second)
+    return max(low_a, low_b) <= min(high_a, high_b)
+
+
+def compare_figures(
+    values: list[tuple[str, NumberValue]],
+) -> tuple[Literal["agree", "conflict"], str]:
+    """Compare labelled figures pairwise; ``conflict`` when any two cannot both be true.
+
+    The explanation names the values in numbers, e.g. "A: at least 1,000,000 and B:
+    1,000,000–2,000,000 overlap"."""
+    conflicts = []
+    for position, (label_a, value_a) in enumerate(values):
+        for label_b, value_b in values[position + 1 :]:
+            if not values_agree(value_a, value_b):
+                conflicts.append(
+                    f"{label_a}: {describe_value(value_a)} cannot be {label_b}: "
+                    f"{describe_value(value_b)}"
+                )
+    if conflicts:
+        return "conflict", "; ".join(conflicts)
+    described = " and ".join(f"{label}: {describe_value(value)}" for label, value in values)
+    return "agree", f"{described} are compatible"

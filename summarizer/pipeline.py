@@ -155,6 +155,11 @@ class AsyncSummarizer:
         await self._client.__aenter__()
         return self
 
+    @property
+    def client(self) -> ModelClient:
+        """The connected model client, for other tasks on the same backend (a story)."""
+        return self._client
+
     async def __aexit__(self, *exc_info: object) -> None:
         await self._client.__aexit__(*exc_info)
 
@@ -515,7 +520,7 @@ def summarize_article(article: Article | Path | str, **options: Any) -> ArticleS
         async with open_summarizer(**options) as summarizer:
             return await summarizer.summarize(loaded)
 
-    return _run_sync(run())
+    return run_sync(run())
 
 
 def default_concurrency(backend_kind: str) -> int:
@@ -528,7 +533,7 @@ def summarize_folder(paths: Path | str | Iterable[Path | str], **options: Any) -
 
     Takes ``asummarize_folder``'s options. Per-file problems become ``ArticleFailure``s; the
     other articles are still summarised."""
-    return _run_sync(asummarize_folder(paths, **options))
+    return run_sync(asummarize_folder(paths, **options))
 
 
 async def asummarize_folder(
@@ -538,10 +543,12 @@ async def asummarize_folder(
     on_loaded: Callable[[list[Article]], None] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     concurrency: int | None = None,
+    summarizer: AsyncSummarizer | None = None,
     **options: Any,
 ) -> FolderResult:
     """Summarise every article under ``paths``, ``concurrency`` at a time (default: 1 for the
-    embedded model, 8 for hosted APIs); other options as ``open_summarizer``.
+    embedded model, 8 for hosted APIs); other options as ``open_summarizer``, or pass an open
+    ``summarizer`` to share its connection (and embedded server) with other work.
 
     ``on_result`` is called as each article finishes (a summary or a failure), so callers can
     write results out as they come. ``FolderResult`` lists summaries in input order, whatever
@@ -562,14 +569,14 @@ async def asummarize_folder(
     if concurrency is not None and concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
     outcomes: list[ArticleSummary | ArticleFailure | None] = [None] * len(loaded.articles)
-    async with open_summarizer(**options) as summarizer:
-        slots = asyncio.Semaphore(concurrency or default_concurrency(summarizer.backend.kind))
+    async with _use_or_open(summarizer, options) as active:
+        slots = asyncio.Semaphore(concurrency or default_concurrency(active.backend.kind))
 
         async def one(position: int, article: Article) -> None:
             outcome: ArticleSummary | ArticleFailure
             async with slots:
                 try:
-                    outcome = await summarizer.summarize(article)
+                    outcome = await active.summarize(article)
                 except (ConfigError, LocalServerError):
                     raise  # no article can succeed: stop the run and say how to fix it
                 except SummarizerError as error:
@@ -593,7 +600,18 @@ async def asummarize_folder(
     return result
 
 
-def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+@asynccontextmanager
+async def _use_or_open(
+    summarizer: AsyncSummarizer | None, options: dict[str, Any]
+) -> AsyncIterator[AsyncSummarizer]:
+    if summarizer is not None:
+        yield summarizer
+    else:
+        async with open_summarizer(**options) as opened:
+            yield opened
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from sync code, also where an event loop is already running (Jupyter)."""
     try:
         asyncio.get_running_loop()

@@ -14,7 +14,15 @@ from typing import Literal
 
 import jinja2
 
-from summarizer.models import Article, ArticleSummary, LocatedKeyFigure, RejectedItem, Sentence
+from summarizer.models import (
+    Article,
+    ArticleSummary,
+    Citation,
+    LocatedKeyFigure,
+    RejectedItem,
+    Sentence,
+    StorySummary,
+)
 
 OutputFormat = Literal["json", "jsonl", "md", "html"]
 # Formats that hold the whole run in one file, and that file's name.
@@ -270,3 +278,109 @@ def render_html(entries: Iterable[tuple[Article, ArticleSummary]], title: str = 
         figure_value=_figure_value,
         rejected_text=_rejected_text,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# One story, many sources
+# --------------------------------------------------------------------------------------------
+
+STORY_FILES = {"json": "story.json", "md": "story.md", "html": "story.html"}
+# Source colours for the HTML story: distinguishable, and legible behind black text.
+SOURCE_COLOURS = (
+    "#ffd166", "#8ecae6", "#b5e48c", "#f4a3c0", "#cdb4db", "#f7b267", "#90e0c9", "#d4d4aa",
+)  # fmt: skip
+
+
+def render_story_json(story: StorySummary) -> str:
+    return story.model_dump_json(indent=2) + "\n"
+
+
+def _cite(citations: Iterable[Citation]) -> str:
+    return ", ".join(f"{c.source} {'/'.join(c.sentences)}" for c in citations)
+
+
+def render_story_markdown(story: StorySummary) -> str:
+    """The story as Markdown: sources, figure ledger, disputes, merged items with their
+    citations ("A S3" = source A, sentence 3), what each source alone reports."""
+    meta = story.metadata
+    out = [f"# Story: {len(story.sources)} sources\n", "## Sources\n"]
+    out += [
+        f"- **{s.label}**: {s.title or ''} `{s.path}` ({s.published or 'date unknown'})"
+        for s in story.sources
+    ]
+    out.append("")
+    if story.key_figures:
+        out.append("## Figures compared across sources\n")
+        out.append("| Counts | Status | Values (source: as written) | Why |")
+        out.append("|---|---|---|---|")
+        for figure in story.key_figures:
+            values = "; ".join(
+                f"{v.source} {'/'.join(v.sentences)}: {v.value_text}" for v in figure.values
+            )
+            out.append(
+                f"| {_cell(figure.counts)} | **{figure.status.replace('_', ' ')}** | "
+                f"{_cell(values)} | {_cell(figure.explanation)} |"
+            )
+        out.append("")
+    if story.disputed_points:
+        out.append("## Disputed points\n")
+        for dispute in story.disputed_points:
+            kind = "between parties" if dispute.kind == "between_parties" else "between sources"
+            out.append(f"- **{dispute.claim}** ({kind})")
+            out += [
+                f"  - {side.held_by}: {side.position} ({_cite([side.citation])})"
+                for side in dispute.sides
+            ]
+        out.append("")
+    if story.who:
+        out.append("## Who\n")
+        for actor in story.who:
+            spellings = ", ".join(f"{v.name} ({', '.join(v.sources)})" for v in actor.variants)
+            out.append(f"- **{actor.name}** ({actor.kind}); spellings: {spellings}")
+            out += [f"  - {c.source} {'/'.join(c.sentences)}: {c.text}" for c in actor.roles]
+        out.append("")
+    for title, events in (("What", story.what),):
+        if events:
+            out.append(f"## {title}\n")
+            out += [f"- {e.description} ({_cite(e.reported_by)})" for e in events]
+            out.append("")
+    if story.where:
+        out.append("## Where\n")
+        out += [f"- **{p.name}** ({_cite(p.roles)})" for p in story.where]
+        out.append("")
+    if story.when:
+        out.append("## When\n")
+        out += [
+            f"- {t.text}{f' ({t.date})' if t.date else ''} ({_cite(t.reported_by)})"
+            for t in story.when
+        ]
+        out.append("")
+    out.append("## What only one source reports\n")
+    for coverage in story.coverage:
+        out.append(
+            f"- **{coverage.source}** (`{coverage.path}`): {len(coverage.only_here)} items "
+            f"of its own, {coverage.shared_items} shared"
+        )
+        out += [f"  - {c.text} ({'/'.join(c.sentences)})" for c in coverage.only_here]
+    out.append("")
+    if story.rejected:
+        out.append("## Alignments rejected (the model linked items code could not confirm)\n")
+        out += [f"- {r.kind} {', '.join(r.items)}: {'; '.join(r.reasons)}" for r in story.rejected]
+        out.append("")
+    report = meta.alignment
+    out.append(
+        f"*Model:* {meta.model} · *alignment:* {report.verified}/{report.proposed} proposed "
+        f"groups confirmed, {report.calls} request(s), {report.levels} level(s) · "
+        f"*tokens:* {meta.usage.total_tokens:,}" + (" (from cache)" if meta.cache_hit else "")
+    )
+    out += [f"\n*Note:* {note}" for note in meta.notes]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_story_html(story: StorySummary) -> str:
+    """The story as one self-contained page, each source in its own colour."""
+    colours = {
+        source.label: SOURCE_COLOURS[position % len(SOURCE_COLOURS)]
+        for position, source in enumerate(story.sources)
+    }
+    return _HTML.get_template("story.html.j2").render(story=story, colours=colours)

@@ -11,13 +11,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from summarizer.models import ArticleExtraction, ArticleSummary
+from summarizer.models import ArticleExtraction, ArticleSummary, StoryAlignment, StorySummary
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     # What users get back.
     "article_summary": ArticleSummary,
+    "story_summary": StorySummary,
     # What the model is asked to fill in.
     "article_extraction": ArticleExtraction,
+    "story_alignment": StoryAlignment,
 }
 
 

@@ -6,6 +6,7 @@ Cassettes live in cassettes/test_recorded/; re-record with
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -13,12 +14,24 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from summarizer import Backend, Sampling, Summarizer, load_file, summarize_folder
+from summarizer import (
+    AsyncSummarizer,
+    Backend,
+    Sampling,
+    StoryBuilder,
+    Summarizer,
+    load_file,
+    summarize_folder,
+    summarize_story,
+)
+from summarizer.cache import ResultCache
 from summarizer.cli import app
 from summarizer.grounding import check_extraction
 from summarizer.local import MODEL_ALIAS
-from summarizer.models import ArticleExtraction, ArticleSummary
+from summarizer.models import Article, ArticleExtraction, ArticleSummary, StorySummary
 from tests.conftest import ROOT, SEEDS
+from tests.test_story import ARTICLE_A, ARTICLE_B
+from tests.test_story import SUMMARIES as STORY_SUMMARIES
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 OUTPUT_SCHEMA = json.loads((ROOT / "schemas" / "article_summary.schema.json").read_text())
@@ -116,3 +129,114 @@ def test_cli_writes_valid_files_and_reports_bad_inputs(llm_endpoint: str, tmp_pa
     data = json.loads(written[0].read_text())
     jsonschema.validate(data, OUTPUT_SCHEMA)
     assert data["metadata"]["source_path"].endswith("004_434d8e9a3390da3a.txt")
+
+
+# --------------------------------------------------------------------------------------------
+# One story, many sources
+# --------------------------------------------------------------------------------------------
+
+STORY_SCHEMA = json.loads((ROOT / "schemas" / "story_summary.schema.json").read_text())
+
+
+def _assert_story_cites_real_sentences(story: StorySummary, articles: dict[str, Article]) -> None:
+    """Every citation names a source of the story and sentences its article has."""
+    by_label = {source.label: articles[source.article_id] for source in story.sources}
+    citations = [
+        *(c for actor in story.who for c in actor.roles),
+        *(c for event in story.what for c in event.reported_by),
+        *(c for place in story.where for c in place.roles),
+        *(c for time in story.when for c in time.reported_by),
+        *(side.citation for dispute in story.disputed_points for side in dispute.sides),
+        *(c for coverage in story.coverage for c in coverage.only_here),
+    ]
+    for citation in citations:
+        article = by_label[citation.source]
+        assert citation.path == article.path
+        assert all(article.sentence(s) is not None for s in citation.sentences), citation
+    for figure in story.key_figures:
+        assert figure.status == "single_source" or len({v.source for v in figure.values}) > 1
+
+
+@pytest.mark.vcr
+def test_story_of_seeds_through_the_library(llm_endpoint: str) -> None:
+    options = {"base_url": llm_endpoint, "model": MODEL_ALIAS, "sampling": Sampling(seed=0)}
+    first = summarize_story(SEEDS, **options)
+    assert first.articles.ok, first.articles.failures
+    story = first.story
+    assert story is not None
+    jsonschema.validate(json.loads(story.model_dump_json()), STORY_SCHEMA)
+    assert [Path(source.path).name for source in story.sources] == [p.name for p in SEED_FILES]
+    articles = {article.id: article for article in map(load_file, SEED_FILES)}
+    _assert_story_cites_real_sentences(story, articles)
+    report = story.metadata.alignment
+    assert report.verified <= report.proposed
+    assert report.rejected == len(story.rejected) <= report.proposed
+    assert story.metadata.prompt_version.startswith("story_alignment@")
+    # Every item of every summary is in the story once: merged, or listed as a source's own.
+    items = sum(
+        len(getattr(summary, section))
+        for summary in first.articles.summaries
+        for section in ("who", "what", "where", "when", "key_figures", "disputed_points")
+    )
+    shared = sum(coverage.shared_items for coverage in story.coverage)
+    only = sum(len(coverage.only_here) for coverage in story.coverage)
+    assert shared + only == items
+
+    # A second run is served from the cache: no request is made (the cassette holds none).
+    second = summarize_story(SEEDS, **options)
+    assert second.story is not None
+    assert second.story.metadata.cache_hit
+    assert second.story.model_dump(exclude={"metadata"}) == story.model_dump(exclude={"metadata"})
+
+
+@pytest.mark.vcr
+def test_story_alignment_in_levels_checks_every_model_link(
+    llm_endpoint: str, tmp_path: Path, vcr: object
+) -> None:
+    """Hand-built summaries with more items than one prompt holds: aligned in several requests
+    and levels; whatever the small model proposes, only links code confirms are merged."""
+
+    async def build() -> StorySummary:
+        with ResultCache(tmp_path) as cache:
+            async with AsyncSummarizer(
+                _backend(llm_endpoint), sampling=Sampling(seed=0), cache=cache
+            ) as summarizer:
+                builder = StoryBuilder(summarizer, max_items_per_prompt=3)
+                return await builder.build(STORY_SUMMARIES, [ARTICLE_A, ARTICLE_B])
+
+    story = asyncio.run(build())
+    report = story.metadata.alignment
+    assert report.calls >= 2
+    assert report.levels >= 2
+    # Each request was answered (re-asks add requests, never remove them).
+    assert len(vcr.requests) >= report.calls  # type: ignore[attr-defined]
+    assert story.metadata.attempts >= report.calls
+    assert story.metadata.usage.total_tokens > 0
+    assert report.verified <= report.proposed
+    assert len(story.rejected) <= report.proposed
+    _assert_story_cites_real_sentences(story, {ARTICLE_A.id: ARTICLE_A, ARTICLE_B.id: ARTICLE_B})
+    # Links code makes alone hold whatever the model said.
+    minister = next(actor for actor in story.who if "Mukhtar" in actor.name)
+    assert {c.source for c in minister.roles} == {"A", "B"}
+    for rejected in story.rejected:
+        assert rejected.reasons
+
+
+@pytest.mark.vcr
+def test_cli_story_writes_the_ledger(llm_endpoint: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            str(SEEDS), "--story", "--format", "md", "--out", str(out),
+            "--base-url", llm_endpoint, "--model", MODEL_ALIAS, "--seed", "0",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "story of 2 sources" in result.output
+    story = json.loads((out / "story.json").read_text())
+    jsonschema.validate(story, STORY_SCHEMA)
+    markdown = (out / "story.md").read_text()
+    assert markdown.startswith("# Story: 2 sources")
+    assert "## What only one source reports" in markdown
+    assert sorted(p.name for p in out.iterdir()) == ["report.md", "story.json", "story.md"]

@@ -21,9 +21,10 @@ def test_committed_schemas_match_the_models() -> None:
         )
 
 
-def test_every_model_field_the_model_fills_is_described() -> None:
-    schema = json.loads(schema_texts()["article_extraction.schema.json"])
-    for definition in schema["$defs"].values():
+@pytest.mark.parametrize("name", ["article_extraction", "story_alignment"])
+def test_every_model_field_the_model_fills_is_described(name: str) -> None:
+    schema = json.loads(schema_texts()[f"{name}.schema.json"])
+    for definition in [schema, *schema["$defs"].values()]:
         for name, field in definition["properties"].items():
             assert field.get("description"), f"{definition['title']}.{name} has no description"
 

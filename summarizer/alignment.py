@@ -1,0 +1,537 @@
+"""One story from several sources: aligning their summaries, in code, and checking the model's
+proposed alignment.
+
+Every item of every source's ``ArticleSummary`` gets an id (``A-W1``: source A, who item 1).
+Items are merged into story items by a union-find over two kinds of links:
+
+* links code finds on its own: names that are one name spelled two ways, events and claims
+  that share most of their content words, figures that count the same thing, equal dates;
+* links the model proposed (``StoryAlignment``), each kept only when code can confirm it: the
+  ids exist and belong to the right section, names match, texts share enough words, figures
+  have compatible units. A proposal that fails is reported in ``rejected``, never merged.
+
+Figures are then compared in code (``summarizer.numbers.compare_figures``), never by the model.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from summarizer.grounding import fold, name_tokens, overlap, spelled_alike
+from summarizer.models import (
+    AlignedGroup,
+    AlignmentReport,
+    Article,
+    ArticleSummary,
+    Citation,
+    DisputeSide,
+    FigureComparison,
+    NameVariant,
+    RejectedAlignment,
+    SourceCoverage,
+    SourcedFigure,
+    StoryActor,
+    StoryAlignment,
+    StoryDispute,
+    StoryEvent,
+    StoryMetadata,
+    StoryPlace,
+    StorySource,
+    StorySummary,
+    StoryTime,
+)
+from summarizer.numbers import compare_figures
+
+# Part of the story cache key: bump it when a change here changes which items merge.
+ALIGNMENT_VERSION = "1"
+
+SECTION_LETTERS = {
+    "who": "W",
+    "what": "E",
+    "where": "P",
+    "when": "T",
+    "key_figures": "F",
+    "disputed_points": "D",
+}
+GROUP_SECTIONS = {
+    "same_actor": "who",
+    "same_place": "where",
+    "same_event": "what",
+    "same_figure": "key_figures",
+    "same_dispute": "disputed_points",
+}
+# Sections the model is asked to align; dates are equal or not, which code can tell alone.
+MODEL_ALIGNED_SECTIONS = tuple(GROUP_SECTIONS.values())
+
+# Share of content words two texts must share for code alone to call them one event, claim or
+# counted thing. Paraphrases fall below it; the model may link those, but must still show...
+CODE_OVERLAP = 0.6
+# ...this much shared wording, or the link is unverifiable and rejected.
+PROPOSAL_OVERLAP = 0.34
+
+# Words that say what kind of place a name is, not which: "Xinjiang region" is "Xinjiang".
+_PLACE_WORDS = frozenset(
+    {"region", "province", "city", "capital", "state", "country", "county", "district", "area"}
+    | {"town", "village", "the"}
+)
+_ACRONYM_SKIP = frozenset({"of", "the", "and", "for"})
+
+
+def source_label(position: int) -> str:
+    """A, B, ..., Z, AA, AB, ...: short enough to cite inline."""
+    letters = string.ascii_uppercase
+    if position < len(letters):
+        return letters[position]
+    return letters[position // len(letters) - 1] + letters[position % len(letters)]
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """One item of one source's summary, with the id the alignment prompt shows."""
+
+    ref: str
+    source: StorySource
+    section: str
+    item: Any
+
+    @property
+    def text(self) -> str:
+        return item_text(self.section, self.item)
+
+    def citation(self) -> Citation:
+        return Citation(
+            source=self.source.label,
+            path=self.source.path,
+            sentences=list(self.item.evidence),
+            text=self.text,
+        )
+
+
+def item_text(section: str, item: Any) -> str:
+    """An item in one line, as the alignment prompt and the reports show it."""
+    if section == "who":
+        return f"{item.name} ({item.kind}): {item.role}"
+    if section == "where":
+        return f"{item.name}: {item.role}"
+    if section == "what":
+        return str(item.description)
+    if section == "when":
+        return f"{item.text} ({item.date})" if item.date else str(item.text)
+    if section == "key_figures":
+        unit = f" {item.unit}" if item.unit else ""
+        by = f", according to {item.stated_by}" if item.stated_by else ""
+        return f"{item.value_text}{unit}: {item.counts}{by}"
+    return (
+        f"{item.claim} (asserted by {item.asserted_by}; contested by {item.contested_by}: "
+        f"{item.how_contested})"
+    )
+
+
+def story_sources(summaries: Sequence[ArticleSummary]) -> list[StorySource]:
+    return [
+        StorySource(
+            label=source_label(position),
+            path=summary.metadata.source_path,
+            article_id=summary.metadata.article_id,
+            title=summary.metadata.title,
+            published=summary.metadata.published,
+        )
+        for position, summary in enumerate(summaries)
+    ]
+
+
+def list_items(
+    sources: Sequence[StorySource], summaries: Sequence[ArticleSummary]
+) -> list[StoryItem]:
+    """Every verified item of every summary, in source order then section order."""
+    items = []
+    for source, summary in zip(sources, summaries, strict=True):
+        for section, letter in SECTION_LETTERS.items():
+            for number, item in enumerate(getattr(summary, section), start=1):
+                items.append(StoryItem(f"{source.label}-{letter}{number}", source, section, item))
+    return items
+
+
+# --------------------------------------------------------------------------------------------
+# When two items are about the same thing
+# --------------------------------------------------------------------------------------------
+
+
+def _acronym_of(short: str, long: str) -> bool:
+    letters = re.sub(r"[^A-Za-z]", "", short)
+    if not (2 <= len(letters) <= 6) or letters.upper() != letters:
+        return False
+    words = [w for w in re.findall(r"[A-Za-z]+", long) if w.lower() not in _ACRONYM_SKIP]
+    return len(words) >= 2 and "".join(w[0] for w in words).upper() == letters
+
+
+def same_name(first: str, second: str, *, person: bool = False) -> bool:
+    """Whether two names name one actor or place: spellings and transliterations
+    ("Tileuberdi" / "Tleuberdi"), honorifics ("Mr Pompeo" / "Mike Pompeo"), acronyms ("US" /
+    "United States"), kind words ("Xinjiang region" / "Xinjiang").
+
+    A one-word person name must be the other's surname: "Mike" is not "Mike Pompeo"."""
+    if _acronym_of(first, second) or _acronym_of(second, first):
+        return True
+    words_a = [w for w in name_tokens(first) if person or w not in _PLACE_WORDS]
+    words_b = [w for w in name_tokens(second) if person or w not in _PLACE_WORDS]
+    if not words_a or not words_b:
+        return False
+    shorter, longer = sorted((words_a, words_b), key=len)
+    if person and len(shorter) == 1:
+        return spelled_alike(shorter[0], longer[-1])
+    # Every word of the shorter name, in order, among the longer name's words.
+    position = 0
+    for word in shorter:
+        while position < len(longer) and not spelled_alike(word, longer[position]):
+            position += 1
+        if position == len(longer):
+            return False
+        position += 1
+    return True
+
+
+def _units_compatible(first: str | None, second: str | None) -> bool:
+    if not first or not second:
+        return True
+    a, b = fold(first), fold(second)
+    return a == b or a in b or b in a or spelled_alike(a, b)
+
+
+def link_problem(first: StoryItem, second: StoryItem, *, threshold: float) -> str | None:
+    """Why ``first`` and ``second`` cannot be one story item, or None when they can."""
+    if first.section != second.section:
+        return f"{first.ref} and {second.ref} are from different sections"
+    section, a, b = first.section, first.item, second.item
+    if section in ("who", "where"):
+        person = section == "who" and "person" in (a.kind, b.kind)
+        if not same_name(a.name, b.name, person=person):
+            return f"{a.name!r} ({first.ref}) and {b.name!r} ({second.ref}) are different names"
+        return None
+    if section == "when":
+        if a.date and b.date:
+            return None if a.date == b.date else f"{first.ref} and {second.ref} differ in date"
+        return None if fold(a.text) == fold(b.text) else f"{first.ref} and {second.ref} differ"
+    if section == "key_figures":
+        if not _units_compatible(a.unit, b.unit):
+            return f"{first.ref} counts {a.unit!r} and {second.ref} counts {b.unit!r}"
+        texts = (a.counts, b.counts)
+    elif section == "what":
+        texts = (a.description, b.description)
+    else:
+        texts = (a.claim, b.claim)
+    shared = overlap(*texts)
+    if shared < threshold:
+        return f"{first.ref} and {second.ref} share {shared:.0%} of their words"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Merging
+# --------------------------------------------------------------------------------------------
+
+
+class _UnionFind:
+    def __init__(self, refs: Iterable[str]) -> None:
+        self.parent = {ref: ref for ref in refs}
+
+    def find(self, ref: str) -> str:
+        while self.parent[ref] != ref:
+            self.parent[ref] = self.parent[self.parent[ref]]
+            ref = self.parent[ref]
+        return ref
+
+    def union(self, first: str, second: str) -> None:
+        root_a, root_b = self.find(first), self.find(second)
+        if root_a != root_b:
+            # The earlier item leads, so output order follows the sources' order.
+            keep, drop = sorted((root_a, root_b), key=self._order)
+            self.parent[drop] = keep
+
+    def _order(self, ref: str) -> int:
+        return list(self.parent).index(ref)
+
+
+@dataclass
+class Alignment:
+    """Items and the links between them, as they are found and checked."""
+
+    items: list[StoryItem]
+    by_ref: dict[str, StoryItem] = field(init=False)
+    links: _UnionFind = field(init=False)
+    rejected: list[RejectedAlignment] = field(default_factory=list)
+    proposed: int = 0
+    verified: int = 0
+
+    def __post_init__(self) -> None:
+        self.by_ref = {item.ref: item for item in self.items}
+        self.links = _UnionFind(self.by_ref)
+
+    def link_by_code(self) -> None:
+        """Link every pair code alone can tell is one thing (pairs within a section)."""
+        by_section: dict[str, list[StoryItem]] = {}
+        for item in self.items:
+            by_section.setdefault(item.section, []).append(item)
+        for section_items in by_section.values():
+            for position, first in enumerate(section_items):
+                for second in section_items[position + 1 :]:
+                    if link_problem(first, second, threshold=CODE_OVERLAP) is None:
+                        self.links.union(first.ref, second.ref)
+
+    def add_proposals(self, alignment: StoryAlignment, listed: set[str] | None = None) -> None:
+        """Check each group the model proposed; link what code confirms, report the rest.
+
+        ``listed``: the ids the prompt showed; the model may cite no other."""
+        for kind, section in GROUP_SECTIONS.items():
+            for group in getattr(alignment, kind):
+                self.proposed += 1
+                self._add_group(kind, section, group, listed)
+
+    def _add_group(
+        self, kind: str, section: str, group: AlignedGroup, listed: set[str] | None
+    ) -> None:
+        reasons: list[str] = []
+        members: list[StoryItem] = []
+        for ref in dict.fromkeys(group.items):
+            item = self.by_ref.get(ref)
+            if item is None or (listed is not None and ref not in listed):
+                reasons.append(f"{ref} is not a listed item")
+            elif item.section != section:
+                reasons.append(f"{ref} is not a {section} item")
+            else:
+                members.append(item)
+        linked: set[str] = set()
+        first_problem: dict[str, str] = {}
+        for position, first in enumerate(members):
+            for second in members[position + 1 :]:
+                problem = link_problem(first, second, threshold=PROPOSAL_OVERLAP)
+                if problem is None:
+                    self.links.union(first.ref, second.ref)
+                    linked.update((first.ref, second.ref))
+                else:
+                    first_problem.setdefault(first.ref, problem)
+                    first_problem.setdefault(second.ref, problem)
+        unlinked = [item.ref for item in members if item.ref not in linked]
+        # One reason per failed pair, not one per item: "A-W1 and B-W2 are different names".
+        reasons += dict.fromkeys(first_problem[ref] for ref in unlinked if ref in first_problem)
+        if linked:
+            self.verified += 1
+        if reasons:
+            self.rejected.append(
+                RejectedAlignment(kind=kind, items=list(group.items), reasons=reasons)
+            )
+
+    def groups(self, section: str) -> list[list[StoryItem]]:
+        """The merged items of a section, each group in source order, groups in order of their
+        first item."""
+        grouped: dict[str, list[StoryItem]] = {}
+        for item in self.items:
+            if item.section == section:
+                grouped.setdefault(self.links.find(item.ref), []).append(item)
+        return list(grouped.values())
+
+
+# --------------------------------------------------------------------------------------------
+# The story
+# --------------------------------------------------------------------------------------------
+
+
+def build_story(
+    alignment: Alignment,
+    sources: list[StorySource],
+    *,
+    articles: dict[str, Article],
+    metadata: StoryMetadata,
+) -> StorySummary:
+    """The ``StorySummary`` of aligned items. ``articles`` (by article id) let name variants be
+    found in the texts, not only in the summaries."""
+    key_figures = [_figure_comparison(group) for group in alignment.groups("key_figures")]
+    story = StorySummary(
+        sources=sources,
+        who=[_actor(group, articles) for group in alignment.groups("who")],
+        what=[
+            StoryEvent(description=group[0].item.description, reported_by=_citations(group))
+            for group in alignment.groups("what")
+        ],
+        where=[_place(group, articles) for group in alignment.groups("where")],
+        when=[
+            StoryTime(
+                text=group[0].item.text, date=group[0].item.date, reported_by=_citations(group)
+            )
+            for group in alignment.groups("when")
+        ],
+        key_figures=key_figures,
+        disputed_points=[
+            *(_party_dispute(group) for group in alignment.groups("disputed_points")),
+            *_source_disputes(key_figures, alignment.groups("key_figures")),
+        ],
+        coverage=_coverage(alignment, sources),
+        rejected=alignment.rejected,
+        metadata=metadata,
+    )
+    return story
+
+
+def _citations(group: list[StoryItem]) -> list[Citation]:
+    return [item.citation() for item in group]
+
+
+def _sources_of(group: list[StoryItem]) -> set[str]:
+    return {item.source.label for item in group}
+
+
+def _variants(
+    group: list[StoryItem], articles: dict[str, Article], *, person: bool
+) -> list[NameVariant]:
+    """Spellings in the summaries, and spellings of the name's key word in the texts (an
+    outlet may write "Tileuberdi" in one paragraph and "Tleuberdi" in the next)."""
+    found: dict[str, set[str]] = {}
+    for item in group:
+        found.setdefault(item.item.name, set()).add(item.source.label)
+    key_words = {
+        (words[-1] if person else max(words, key=len))
+        for item in group
+        if (words := name_tokens(item.item.name))
+    }
+    for item in group:
+        article = articles.get(item.source.article_id)
+        if article is None:
+            continue
+        for word in set(re.findall(r"\w[\w'’-]*\w", article.text)):
+            folded = fold(word)
+            if len(folded) >= 4 and any(spelled_alike(folded, key) for key in key_words):
+                if not any(fold(name).endswith(folded) for name in found):
+                    found.setdefault(word, set()).add(item.source.label)
+                else:
+                    for name in found:
+                        if fold(name).endswith(folded):
+                            found[name].add(item.source.label)
+    return [NameVariant(name=name, sources=sorted(labels)) for name, labels in found.items()]
+
+
+def _most_common_name(group: list[StoryItem]) -> str:
+    counts: Counter[str] = Counter(str(item.item.name) for item in group)
+    return max(counts, key=lambda name: (counts[name], len(name)))
+
+
+def _actor(group: list[StoryItem], articles: dict[str, Article]) -> StoryActor:
+    kinds = Counter(item.item.kind for item in group)
+    kind = kinds.most_common(1)[0][0]
+    return StoryActor(
+        name=_most_common_name(group),
+        kind=kind,
+        variants=_variants(group, articles, person=kind == "person"),
+        roles=_citations(group),
+    )
+
+
+def _place(group: list[StoryItem], articles: dict[str, Article]) -> StoryPlace:
+    return StoryPlace(
+        name=_most_common_name(group),
+        variants=_variants(group, articles, person=False),
+        roles=_citations(group),
+    )
+
+
+def _figure_comparison(group: list[StoryItem]) -> FigureComparison:
+    values = [
+        SourcedFigure(
+            source=item.source.label,
+            path=item.source.path,
+            value_text=item.item.value_text,
+            value=item.item.value,
+            unit=item.item.unit,
+            stated_by=item.item.stated_by,
+            sentences=list(item.item.evidence),
+        )
+        for item in group
+    ]
+    counts = group[0].item.counts
+    if len(_sources_of(group)) < 2:
+        return FigureComparison(
+            counts=counts,
+            status="single_source",
+            explanation=f"only source {group[0].source.label} gives this figure",
+            values=values,
+        )
+    comparable = [(v.source, v.value) for v in values if v.value is not None]
+    status, explanation = compare_figures(comparable)
+    return FigureComparison(counts=counts, status=status, explanation=explanation, values=values)
+
+
+def _party_dispute(group: list[StoryItem]) -> StoryDispute:
+    sides: list[DisputeSide] = []
+    seen: set[tuple[str, str]] = set()
+    for item in group:
+        point, citation = item.item, item.citation()
+        for held_by, position in (
+            (point.asserted_by, point.claim),
+            (point.contested_by, point.how_contested),
+        ):
+            key = (fold(held_by), fold(position))
+            if key not in seen:
+                seen.add(key)
+                sides.append(DisputeSide(position=position, held_by=held_by, citation=citation))
+    return StoryDispute(kind="between_parties", claim=group[0].item.claim, sides=sides)
+
+
+def _source_disputes(
+    comparisons: list[FigureComparison], groups: list[list[StoryItem]]
+) -> list[StoryDispute]:
+    """Sources that give figures for one quantity that cannot both be true."""
+    disputes = []
+    for comparison, group in zip(comparisons, groups, strict=True):
+        if comparison.status != "conflict":
+            continue
+        sides = [
+            DisputeSide(
+                position=item.item.value_text,
+                held_by=f"source {item.source.label}"
+                + (f" ({item.source.title})" if item.source.title else ""),
+                citation=item.citation(),
+            )
+            for item in group
+        ]
+        disputes.append(
+            StoryDispute(
+                kind="between_sources",
+                claim=f"{comparison.counts}: {comparison.explanation}",
+                sides=sides,
+            )
+        )
+    return disputes
+
+
+def _coverage(alignment: Alignment, sources: list[StorySource]) -> list[SourceCoverage]:
+    shared: Counter[str] = Counter()
+    only_here: dict[str, list[Citation]] = {source.label: [] for source in sources}
+    for section in SECTION_LETTERS:
+        for group in alignment.groups(section):
+            if len(_sources_of(group)) > 1:
+                shared.update(item.source.label for item in group)
+            else:
+                only_here[group[0].source.label].extend(_citations(group))
+    return [
+        SourceCoverage(
+            source=source.label,
+            path=source.path,
+            shared_items=shared[source.label],
+            only_here=only_here[source.label],
+        )
+        for source in sources
+    ]
+
+
+def alignment_report(alignment: Alignment, *, calls: int, levels: int) -> AlignmentReport:
+    return AlignmentReport(
+        proposed=alignment.proposed,
+        verified=alignment.verified,
+        rejected=len(alignment.rejected),
+        calls=calls,
+        levels=levels,
+    )
