@@ -48,7 +48,7 @@ from summarizer.models import (
 from summarizer.numbers import compare_figures
 
 # Part of the story cache key: bump it when a change here changes which items merge.
-ALIGNMENT_VERSION = "1"
+ALIGNMENT_VERSION = "2"
 
 SECTION_LETTERS = {
     "who": "W",
@@ -388,8 +388,9 @@ def _sources_of(group: list[StoryItem]) -> set[str]:
 def _variants(
     group: list[StoryItem], articles: dict[str, Article], *, person: bool
 ) -> list[NameVariant]:
-    """Spellings in the summaries, and spellings of the name's key word in the texts (an
-    outlet may write "Tileuberdi" in one paragraph and "Tleuberdi" in the next)."""
+    """Every spelling found, each with the sources that write it: the names in the summaries,
+    and each spelling of the name's key word (a person's surname) in the article texts, so an
+    outlet that writes "Tileuberdi" in one paragraph and "Tleuberdi" in the next shows both."""
     found: dict[str, set[str]] = {}
     for item in group:
         found.setdefault(item.item.name, set()).add(item.source.label)
@@ -398,20 +399,32 @@ def _variants(
         for item in group
         if (words := name_tokens(item.item.name))
     }
+    names = list(found)
+    for label, article in _group_articles(group, articles):
+        folded_text = f" {fold(article.text)} "
+        for name in names:
+            if f" {fold(name)} " in folded_text:
+                found[name].add(label)
+        spellings = {re.sub(r"['’]s$", "", w) for w in re.findall(r"\w[\w'’-]*\w", article.text)}
+        for word in sorted(spellings):  # "Pompeo's" is a spelling of "Pompeo"
+            folded = fold(word)
+            if folded not in {fold(name) for name in names} and any(
+                spelled_alike(folded, key) for key in key_words
+            ):
+                found.setdefault(word, set()).add(label)
+    return [NameVariant(name=name, sources=sorted(labels)) for name, labels in found.items()]
+
+
+def _group_articles(
+    group: list[StoryItem], articles: dict[str, Article]
+) -> list[tuple[str, Article]]:
+    """The articles of the sources in ``group``, once each, in source order."""
+    seen: dict[str, Article] = {}
     for item in group:
         article = articles.get(item.source.article_id)
-        if article is None:
-            continue
-        for word in set(re.findall(r"\w[\w'’-]*\w", article.text)):
-            folded = fold(word)
-            if len(folded) >= 4 and any(spelled_alike(folded, key) for key in key_words):
-                if not any(fold(name).endswith(folded) for name in found):
-                    found.setdefault(word, set()).add(item.source.label)
-                else:
-                    for name in found:
-                        if fold(name).endswith(folded):
-                            found[name].add(item.source.label)
-    return [NameVariant(name=name, sources=sorted(labels)) for name, labels in found.items()]
+        if article is not None:
+            seen.setdefault(item.source.label, article)
+    return list(seen.items())
 
 
 def _most_common_name(group: list[StoryItem]) -> str:

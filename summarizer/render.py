@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from pathlib import Path
 from typing import Literal
 
@@ -358,8 +358,8 @@ def render_story_markdown(story: StorySummary) -> str:
     out.append("## What only one source reports\n")
     for coverage in story.coverage:
         out.append(
-            f"- **{coverage.source}** (`{coverage.path}`): {len(coverage.only_here)} items "
-            f"of its own, {coverage.shared_items} shared"
+            f"- **{coverage.source}** (`{coverage.path}`): {_count(coverage.only_here, 'item')}"
+            f" of its own, {coverage.shared_items} shared"
         )
         out += [f"  - {c.text} ({'/'.join(c.sentences)})" for c in coverage.only_here]
     out.append("")
@@ -375,6 +375,10 @@ def render_story_markdown(story: StorySummary) -> str:
     )
     out += [f"\n*Note:* {note}" for note in meta.notes]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _count(items: Sized, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def render_story_html(story: StorySummary) -> str:

@@ -223,10 +223,14 @@ def test_code_alone_merges_spellings_and_lists_the_variants() -> None:
     minister = next(actor for actor in story.who if "Mukhtar" in actor.name)
     spellings = {variant.name: variant.sources for variant in minister.variants}
     assert spellings["Mukhtar Tileuberdi"] == ["A"]
-    assert spellings["Mukhtar Tleuberdi"] == ["A", "B"]  # A also writes "Tleuberdi" in S5
+    assert spellings["Mukhtar Tleuberdi"] == ["B"]
+    assert spellings["Tileuberdi"] == ["A"]
+    assert spellings["Tleuberdi"] == ["A", "B"]  # A writes both: "Tleuberdi said ..." in S5
     assert [c.source for c in minister.roles] == ["A", "B"]
     pompeo = next(actor for actor in story.who if "Pompeo" in actor.name)
     assert {c.source for c in pompeo.roles} == {"A", "B"}
+    pompeo_spellings = {variant.name: variant.sources for variant in pompeo.variants}
+    assert pompeo_spellings == {"Mike Pompeo": ["A"], "Mr Pompeo": ["B"], "Pompeo": ["A", "B"]}
     assert len(story.who) == 2
     assert [place.name for place in story.where] in (["Xinjiang"], ["Xinjiang region"])
     assert len(story.when) == 1
@@ -317,7 +321,7 @@ def test_story_reports_show_the_ledger() -> None:
     markdown = render_story_markdown(story)
     assert "| officers guarding the talks | **conflict** |" in markdown
     assert "A: 300 cannot be B: about 30" in markdown
-    assert "Mukhtar Tileuberdi (A)" in markdown
+    assert "Mukhtar Tileuberdi (A), Mukhtar Tleuberdi (B), Tileuberdi (A)" in markdown
     html = render_story_html(story)
     assert 'class="status-conflict"' in html
     assert html.count('class="src"') >= 10  # citations carry their source's colour
