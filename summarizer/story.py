@@ -46,11 +46,13 @@ from summarizer.pipeline import (
     ArticleFailure,
     AsyncSummarizer,
     FolderResult,
+    ResultCallback,
     asummarize_folder,
     open_summarizer,
     run_sync,
 )
 from summarizer.prompts import PromptPair, load_prompt
+from summarizer.sources import DEFAULT_MAX_BYTES
 
 STORY_TASK = "story_alignment"
 # Items per alignment prompt: about 30 tokens each, so a batch stays near 2,000 prompt tokens,
@@ -286,8 +288,6 @@ def _round_robin(items: list[StoryItem], rotation: int) -> list[StoryItem]:
 # Entry points
 # --------------------------------------------------------------------------------------------
 
-ResultCallback = Callable[[Article | None, ArticleSummary | ArticleFailure], None]
-
 
 async def asummarize_story(
     paths: Path | str | Iterable[Path | str],
@@ -296,7 +296,7 @@ async def asummarize_story(
     on_loaded: Callable[[list[Article]], None] | None = None,
     max_items_per_prompt: int = DEFAULT_MAX_ITEMS_PER_PROMPT,
     concurrency: int | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     **options: Any,
 ) -> StoryResult:
     """Summarise every article under ``paths``, then synthesise them as one story.
@@ -311,12 +311,14 @@ async def asummarize_story(
         if on_result is not None:
             on_result(article, outcome)
 
-    folder_options: dict[str, Any] = {"concurrency": concurrency, "on_loaded": on_loaded}
-    if max_bytes is not None:
-        folder_options["max_bytes"] = max_bytes
     async with open_summarizer(**options) as summarizer:
         result = await asummarize_folder(
-            paths, summarizer=summarizer, on_result=record, **folder_options
+            paths,
+            summarizer=summarizer,
+            on_result=record,
+            on_loaded=on_loaded,
+            max_bytes=max_bytes,
+            concurrency=concurrency,
         )
         if not result.summaries:
             return StoryResult(articles=result)
