@@ -19,7 +19,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from summarizer.models import (
     SECTIONS,
@@ -251,15 +251,27 @@ class GroundedExtraction(ArticleExtraction):
     """``ArticleExtraction`` whose validation fails while any item is unsupported."""
 
     model_config = ConfigDict(title="ArticleExtraction")
+    # The verdicts of the validation that passed, so the caller need not check again.
+    _checks: list[ItemCheck] | None = PrivateAttr(default=None)
+    _checked_article: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _every_item_is_supported(self) -> Self:
         article = _ARTICLE.get()
         if article is not None:
-            failures = [check for check in check_extraction(self, article) if not check.ok]
+            checks = check_extraction(self, article)
+            failures = [check for check in checks if not check.ok]
             if failures:
                 raise ValueError(reask_message(failures))
+            self._checks, self._checked_article = checks, article.id
         return self
+
+    def checks_against(self, article: Article) -> list[ItemCheck]:
+        """Every item's verdict: from this answer's validation when it ran against
+        ``article``, else checked now."""
+        if self._checks is not None and self._checked_article == article.id:
+            return self._checks
+        return check_extraction(self, article)
 
 
 # --------------------------------------------------------------------------------------------

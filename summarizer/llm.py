@@ -14,6 +14,7 @@ Only this module and ``local.py`` know about HTTP endpoints and processes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
@@ -311,30 +312,34 @@ class ModelClient:
         Raises ``ValidationExhausted`` when no answer validated within the re-ask budget, and
         ``ModelError`` for transport faults that outlast their policy.
         """
-        import instructor
         from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+        from instructor.v2.core.retry import retry_async_v2
 
         client = await self._connected()
         ledger = CallLedger()
-        # instructor patches an async create into an async one; its stubs only say "sync".
-        create = cast(
-            Callable[..., Awaitable[T]],
-            instructor.patch(
-                create=self._transport_retrying_create(client, ledger),
-                mode=_instructor_mode(self.backend.mode),
-            ),
-        )
+        mode = _instructor_mode(self.backend.mode)
         request: dict[str, Any] = {
             "model": self.model_name,
-            "messages": messages,
+            "messages": list(messages),  # re-asks append to this list, not the caller's
             "temperature": sampling.temperature,
             "max_tokens": sampling.max_tokens,
         }
         if sampling.seed is not None:
             request["seed"] = sampling.seed
+        prepared_model, request = _structured_request(response_model, mode, request)
         try:
-            value = await create(
-                response_model=response_model, max_retries=sampling.max_retries, **request
+            # instructor's re-ask loop, entered below its per-call request preparation (see
+            # _structured_request): the same requests and re-asks, without the repeated work.
+            value: T = await retry_async_v2(
+                func=self._transport_retrying_create(client, ledger),
+                response_model=prepared_model,
+                provider=_provider(),
+                mode=mode,
+                context=None,
+                max_retries=sampling.max_retries,
+                args=(),
+                kwargs=request,
+                strict=True,
             )
         except IncompleteOutputException as error:
             raise ModelError(
@@ -376,6 +381,11 @@ class ModelClient:
             ledger.transport_retries += 1
 
         async def create(**kwargs: Any) -> Any:
+            if "tools" in kwargs:
+                # The SDK walks every parameter through its typed transforms; the tool schema
+                # is plain JSON that needs none, and walking it cost 1.4 ms a request. As
+                # extra_body it is sent as it is, in the same JSON body.
+                kwargs["extra_body"] = {"tools": kwargs.pop("tools")}
             retrying = AsyncRetrying(
                 retry=retry_if_exception(is_transient),
                 stop=stop_after_attempt(policy.attempts)
@@ -392,6 +402,52 @@ class ModelClient:
             return response
 
         return create
+
+
+def _provider() -> Any:
+    from instructor import Provider
+
+    return Provider.OPENAI
+
+
+def _structured_request(
+    response_model: type[T], mode: Any, request: dict[str, Any]
+) -> tuple[type[T], dict[str, Any]]:
+    """The response model as instructor validates it, and ``request`` with what instructor adds
+    for it (tools and tool_choice, or response_format) -- the request ``instructor.patch``
+    would send.
+
+    Done through instructor, but once per model and mode where the additions do not depend on
+    the messages: per call, instructor wraps the model in a new class (so its cached tool
+    schema never hits and the JSON Schema is built again) and walks the model tree several
+    times; that was 10 ms of the 13 ms the tool spent per article. Modes that write the
+    schema into the messages (json, md_json) are prepared per call."""
+    prepared_model, additions = _request_additions(response_model, mode)
+    if additions is not None:
+        return prepared_model, {**request, **additions}
+    from instructor.v2.core.response import handle_response_model
+
+    prepared, new_request = handle_response_model(
+        prepared_model, mode=mode, provider=_provider(), **request
+    )
+    return cast(type[T], prepared), new_request
+
+
+_PROBE_MESSAGES = ({"role": "user", "content": "probe"},)
+
+
+@functools.cache
+def _request_additions(response_model: type[T], mode: Any) -> tuple[type[T], dict[str, Any] | None]:
+    from instructor.v2.core.response import handle_response_model
+
+    probe = {"model": "probe", "messages": [dict(m) for m in _PROBE_MESSAGES]}
+    prepared, prepared_request = handle_response_model(
+        response_model, mode=mode, provider=_provider(), **probe
+    )
+    if prepared_request.get("messages") != list(_PROBE_MESSAGES):
+        return cast(type[T], prepared), None
+    additions = {k: v for k, v in prepared_request.items() if k not in probe}
+    return cast(type[T], prepared), additions
 
 
 def _instructor_mode(mode: ModeName) -> Any:

@@ -31,6 +31,7 @@ class FakeModelServer:
         latency: float = 0.0,
         hang_seconds: float = 3.0,
         retry_after: str = "0.2",
+        grounded: bool = False,
     ) -> None:
         self.faults = list(faults)
         unknown = set(self.faults) - set(FAULTS)
@@ -39,6 +40,7 @@ class FakeModelServer:
         self.latency = latency
         self.hang_seconds = hang_seconds
         self.retry_after = retry_after
+        self.grounded = grounded
         self.requests: list[dict[str, Any]] = []
         self.completions = 0
         self._lock = threading.Lock()
@@ -101,7 +103,7 @@ class FakeModelServer:
                     time.sleep(server.hang_seconds)
                     self.close_connection = True
                 elif fault == "reset":
-                    payload = json.dumps(_completion(body)).encode()
+                    payload = json.dumps(_completion(body, server.grounded)).encode()
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
@@ -111,14 +113,14 @@ class FakeModelServer:
                     self.close_connection = True
                     self.connection.close()
                 elif fault == "truncated":
-                    payload = json.dumps(_completion(body)).encode()[:80]
+                    payload = json.dumps(_completion(body, server.grounded)).encode()[:80]
                     self._send_raw(200, payload)
                 else:
                     if server.latency:
                         time.sleep(server.latency)
                     with server._lock:
                         server.completions += 1
-                    self._send_json(200, _completion(body))
+                    self._send_json(200, _completion(body, server.grounded))
 
             def _send_json(
                 self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None
@@ -156,17 +158,15 @@ def _message(request: dict[str, Any], arguments: str) -> dict[str, Any]:
     return {"role": "assistant", "content": None, "tool_calls": [call]}
 
 
-def _completion(request: dict[str, Any]) -> dict[str, Any]:
+def _completion(request: dict[str, Any], grounded: bool = False) -> dict[str, Any]:
     user = next((m["content"] for m in request.get("messages", []) if m["role"] == "user"), "")
-    first = re.search(r"\[S1\] (.+)", user)
-    headline = (first.group(1) if first else "An article.")[:200]
-    arguments = json.dumps(
-        {
-            "headline": headline,
-            "who": [], "what": [], "where": [], "when": [], "key_figures": [],
-            "disputed_points": [],
-        }
-    )  # fmt: skip
+    sentences = re.findall(r"^\[(S\d+)\] (.+)$", user, re.MULTILINE)
+    headline = _clip(sentences[0][1] if sentences else "An article.", 200)
+    answer: dict[str, Any] = {"headline": headline}
+    answer.update(_grounded_items(sentences) if grounded else {})
+    for section in ("who", "what", "where", "when", "key_figures", "disputed_points"):
+        answer.setdefault(section, [])
+    arguments = json.dumps(answer)
     prompt_tokens = sum(len(str(m.get("content", ""))) for m in request["messages"]) // 4
     completion_tokens = len(arguments) // 4
     return {
@@ -189,6 +189,53 @@ def _completion(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_NAME = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")
+_PLACE = re.compile(r"(?<=[a-z,] )[A-Z][a-z]{3,}\b")
+_TIME = re.compile(
+    r"\b(?:yesterday|today|tomorrow|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)(?: \d{1,2})?|(?:19|20)\d\d)\b"
+)
+# Whole numbers standing alone ("300", "14,000", "1 million"); not parts of dates or decimals.
+_FIGURE = re.compile(
+    r"(?<![\w.,:/-])(?:\d{1,3}(?:,\d{3})+|\d+)(?: (?:thousand|million|billion)\b)?(?![\w.,:/-])"
+)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
+
+
+def _grounded_items(sentences: list[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
+    """What a capable model would answer: a few items per section, each copied from the
+    sentence it cites, so every one passes grounding (the tool's full per-item work runs)."""
+    items: dict[str, list[dict[str, Any]]] = {
+        "who": [], "what": [], "where": [], "when": [], "key_figures": [], "disputed_points": []
+    }  # fmt: skip
+    seen: set[str] = set()
+
+    def add(section: str, key: str, item: dict[str, Any], limit: int = 4) -> None:
+        if len(items[section]) < limit and key not in seen:
+            seen.add(key)
+            items[section].append(item)
+
+    for sentence_id, text in sentences:
+        evidence = [sentence_id]
+        for name in _NAME.findall(text):
+            add("who", name, {"name": name, "kind": "person", "role": "named in the story",
+                              "evidence": evidence})  # fmt: skip
+        for place in _PLACE.findall(text):
+            add("where", place, {"name": place, "role": "mentioned", "evidence": evidence})
+        for when in _TIME.findall(text):
+            add("when", when, {"text": when, "date": None, "evidence": evidence})
+        for figure in _FIGURE.findall(text):
+            add("key_figures", figure, {"value_text": figure, "unit": None, "counts": "a count",
+                                        "stated_by": None, "evidence": evidence})  # fmt: skip
+        if len(text.split()) >= 8:
+            add("what", text, {"description": _clip(text, 240), "evidence": evidence}, limit=3)
+    return items
+
+
 def main() -> None:
     """``python -m tests.fake_server --latency 0.2``: serve until killed; prints the base URL."""
     import argparse
@@ -197,8 +244,11 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument(
+        "--grounded", action="store_true", help="answer with items that pass grounding"
+    )
     arguments = parser.parse_args()
-    with FakeModelServer(latency=arguments.latency) as server:
+    with FakeModelServer(latency=arguments.latency, grounded=arguments.grounded) as server:
         print(server.base_url, flush=True)
         signal.sigwait({signal.SIGTERM, signal.SIGINT})
     sys.exit(0)
