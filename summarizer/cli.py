@@ -6,6 +6,7 @@ Library errors become one-line messages; no traceback for user errors.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 # The library (pydantic models, openai, instructor) is imported inside the commands, so
 # `summarize --help` starts fast.
@@ -204,14 +206,15 @@ def summarize(
         )
     writer = OutputWriter(out, _format(output_format))
     progress = _Progress(enabled=stderr.is_terminal)
+    rows = _Rows()
     _stop_cleanly_on_sigterm()
-    run: Callable[..., Any] = summarize_folder
+    run: Callable[..., Any] = functools.partial(summarize_folder, keep_summaries=False)
     if story:
         from summarizer.story import summarize_story
 
-        run = summarize_story
+        run = summarize_story  # the story is built from all the summaries: they are kept
     try:
-        with progress:
+        with progress, writer:
             outcome = run(
                 paths,
                 model=model,
@@ -227,7 +230,9 @@ def summarize(
                 rpm=rpm,
                 tpm=tpm,
                 on_loaded=lambda articles: _loaded(articles, writer, progress),
-                on_result=lambda article, outcome: _record(article, outcome, writer, progress),
+                on_result=lambda article, outcome: _record(
+                    article, outcome, writer, progress, rows
+                ),
             )
     except SummarizerError as error:
         stderr.print(f"[red]error:[/red] {error}", highlight=False)
@@ -244,7 +249,7 @@ def summarize(
     if verbose:
         for path, why in result.skipped:
             stderr.print(f"skipped {path}: {why}", highlight=False)
-    _print_table(result, writer)
+    _print_table(result, rows, writer)
     if story_summary is not None:
         _write_story(story_summary, out, output_format)
         _print_story(story_summary, out)
@@ -358,17 +363,64 @@ def _stop_cleanly_on_sigterm() -> None:
 
 def _loaded(articles: list[Any], writer: OutputWriter, progress: _Progress) -> None:
     writer.expect(article.path for article in articles)
-    progress.start(len(articles))
+    progress.grow(len(articles))
 
 
-def _record(article: Any, outcome: Any, writer: OutputWriter, progress: _Progress) -> None:
+def _record(
+    article: Any, outcome: Any, writer: OutputWriter, progress: _Progress, rows: _Rows
+) -> None:
     from summarizer.pipeline import ArticleFailure
 
     if isinstance(outcome, ArticleFailure):
         stderr.print(f"[red]error:[/red] {outcome.path}: {outcome.reason}", highlight=False)
     else:
         writer.add(outcome, article)
+    rows.add(outcome)
     progress.advance()
+
+
+class _Rows:
+    """The closing table's rows: a few short strings per article, not the summaries, so a run
+    of any size holds little; the table shows the first ``SHOWN`` in input order."""
+
+    SHOWN = 30
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[str, int, tuple[str, ...]]] = []
+
+    def add(self, outcome: Any) -> None:
+        from summarizer.pipeline import ArticleFailure
+
+        if isinstance(outcome, ArticleFailure):
+            path = outcome.path
+            cells = (
+                Path(outcome.path).name,
+                "-",
+                "-",
+                str(outcome.attempts or "-"),
+                f"{outcome.usage.total_tokens:,}",
+                f"[red]failed: {escape(outcome.reason[:80])}[/red]",
+            )
+        else:
+            meta = outcome.metadata
+            path = meta.source_path
+            cells = (
+                Path(meta.source_path).name,
+                f"{meta.grounding.verified}/{meta.grounding.proposed}",
+                str(meta.grounding.rejected),
+                str(meta.attempts),
+                f"{meta.usage.total_tokens:,}",
+                escape(outcome.headline[:80]),
+            )
+        self._rows.append((path, len(self._rows), cells))
+
+    def ordered(self, order: dict[str, int]) -> list[tuple[str, ...]]:
+        """Input order (``order``: path -> position); files that never loaded first."""
+        ranked = sorted(self._rows, key=lambda row: (order.get(row[0], -1), row[1]))
+        return [cells for _, _, cells in ranked]
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 class _Progress:
@@ -390,6 +442,7 @@ class _Progress:
             else None
         )
         self._task: Any = None
+        self._total = 0
 
     def __enter__(self) -> _Progress:
         if self._progress:
@@ -400,42 +453,34 @@ class _Progress:
         if self._progress:
             self._progress.__exit__(None, None, None)
 
-    def start(self, total: int) -> None:
-        if self._progress:
-            self._task = self._progress.add_task("Summarising", total=total)
+    def grow(self, count: int) -> None:
+        """More articles were read (they are read as the run goes)."""
+        self._total += count
+        if not self._progress:
+            return
+        if self._task is None:
+            self._task = self._progress.add_task("Summarising", total=self._total)
+        else:
+            self._progress.update(self._task, total=self._total)
 
     def advance(self) -> None:
         if self._progress and self._task is not None:
             self._progress.advance(self._task)
 
 
-def _print_table(result: FolderResult, writer: OutputWriter) -> None:
+def _print_table(result: FolderResult, rows: _Rows, writer: OutputWriter) -> None:
     from rich.table import Table
 
     table = Table(title=None, show_edge=False, header_style="bold")
     for column in ("article", "verified", "rejected", "attempts", "tokens", "headline"):
         table.add_column(column, overflow="fold")
-    for summary in result.summaries:
-        meta = summary.metadata
-        table.add_row(
-            Path(meta.source_path).name,
-            f"{meta.grounding.verified}/{meta.grounding.proposed}",
-            str(meta.grounding.rejected),
-            str(meta.attempts),
-            f"{meta.usage.total_tokens:,}",
-            summary.headline[:80],
-        )
-    for failure in result.failures:
-        table.add_row(
-            Path(failure.path).name,
-            "-",
-            "-",
-            str(failure.attempts or "-"),
-            f"{failure.usage.total_tokens:,}",
-            f"[red]failed: {failure.reason[:80]}[/red]",
-        )
-    if result.summaries or result.failures:
+    ordered = rows.ordered(writer.order)
+    for cells in ordered[: _Rows.SHOWN]:
+        table.add_row(*cells)
+    if ordered:
         stdout.print(table)
+    if len(ordered) > _Rows.SHOWN:
+        stdout.print(f"... and {len(ordered) - _Rows.SHOWN:,} more", highlight=False)
     usage = result.usage
     where = f" in {writer.folder}/" if writer.written else ""
     cached = (
@@ -444,7 +489,7 @@ def _print_table(result: FolderResult, writer: OutputWriter) -> None:
         else ""
     )
     stdout.print(
-        f"{len(result.summaries)} summarised{cached}, {len(result.failures)} failed, "
+        f"{result.summarised} summarised{cached}, {len(result.failures)} failed, "
         f"{usage.total_tokens:,} new tokens ({usage.prompt_tokens:,} prompt + "
         f"{usage.completion_tokens:,} completion){where}",
         highlight=False,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -66,7 +66,7 @@ from summarizer.models import (
 )
 from summarizer.numbers import parse_figure
 from summarizer.prompts import PromptPair, load_prompt
-from summarizer.sources import DEFAULT_MAX_BYTES, load_file, load_paths
+from summarizer.sources import DEFAULT_MAX_BYTES, iter_sources, load_file
 
 ARTICLE_TASK = "article_summary"
 T = TypeVar("T")
@@ -94,34 +94,36 @@ class ArticleFailure:
 
 @dataclass
 class FolderResult:
-    """Everything a run produced: summaries, failures, and files passed over on purpose."""
+    """Everything a run produced: summaries, failures, and files passed over on purpose.
+
+    With ``keep_summaries=False`` (a run that streams results to disk) ``summaries`` stays
+    empty, and the counts below still cover every article."""
 
     summaries: list[ArticleSummary] = field(default_factory=list)
     failures: list[ArticleFailure] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    summarised: int = 0
+    """Articles summarised, kept or not."""
+    usage: TokenUsage = field(default_factory=TokenUsage)
+    """Tokens this run spent (cache hits cost nothing)."""
+    cache_hits: int = 0
+    tokens_saved: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
-    @property
-    def usage(self) -> TokenUsage:
-        """Tokens this run spent (cache hits cost nothing)."""
-        total = TokenUsage()
-        for summary in self.summaries:
-            if not summary.metadata.cache_hit:
-                total = total + summary.metadata.usage
-        for failure in self.failures:
-            total = total + failure.usage
-        return total
-
-    @property
-    def cache_hits(self) -> int:
-        return sum(summary.metadata.cache_hit for summary in self.summaries)
-
-    @property
-    def tokens_saved(self) -> int:
-        return sum(s.metadata.usage.total_tokens for s in self.summaries if s.metadata.cache_hit)
+    def count(self, outcome: ArticleSummary | ArticleFailure) -> None:
+        """Add one outcome to the counts (not to the lists)."""
+        if isinstance(outcome, ArticleFailure):
+            self.usage = self.usage + outcome.usage
+            return
+        self.summarised += 1
+        if outcome.metadata.cache_hit:
+            self.cache_hits += 1
+            self.tokens_saved += outcome.metadata.usage.total_tokens
+        else:
+            self.usage = self.usage + outcome.metadata.usage
 
 
 class AsyncSummarizer:
@@ -551,6 +553,7 @@ async def asummarize_folder(
     on_loaded: Callable[[list[Article]], None] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     concurrency: int | None = None,
+    keep_summaries: bool = True,
     summarizer: AsyncSummarizer | None = None,
     **options: Any,
 ) -> FolderResult:
@@ -558,54 +561,78 @@ async def asummarize_folder(
     embedded model, 8 for hosted APIs); other options as ``open_summarizer``, or pass an open
     ``summarizer`` to share its connection (and embedded server) with other work.
 
-    ``on_result`` is called as each article finishes (a summary or a failure), so callers can
-    write results out as they come. ``FolderResult`` lists summaries in input order, whatever
-    the concurrency."""
+    Files are read as slots free up, so a run holds only the articles in flight. ``on_loaded``
+    is called with each article as it is read, in input order; ``on_result`` as each article
+    finishes (a summary or a failure), so callers can write results out as they come.
+    ``FolderResult`` lists summaries in input order, whatever the concurrency; with
+    ``keep_summaries=False`` it only counts them, and memory stays flat however many there
+    are."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    loaded = load_paths(paths, max_bytes=max_bytes)
-    result = FolderResult(skipped=loaded.skipped)
-    for error in loaded.errors:
-        failure = _source_failure(error)
-        result.failures.append(failure)
-        if on_result:
-            on_result(None, failure)
-    if on_loaded:
-        on_loaded(loaded.articles)
-    if not loaded.articles:
-        return result
     if concurrency is not None and concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
-    outcomes: list[ArticleSummary | ArticleFailure | None] = [None] * len(loaded.articles)
+    result = FolderResult()
+    sources = iter_sources(paths, max_bytes=max_bytes, skipped=result.skipped)
+    first = _next_article(sources, result, on_result)
+    if first is None:
+        return result
+    kept: dict[int, ArticleSummary | ArticleFailure] = {}
     async with _use_or_open(summarizer, options) as active:
         slots = asyncio.Semaphore(concurrency or default_concurrency(active.backend.kind))
 
         async def one(position: int, article: Article) -> None:
             outcome: ArticleSummary | ArticleFailure
-            async with slots:
-                try:
-                    outcome = await active.summarize(article)
-                except (ConfigError, LocalServerError):
-                    raise  # no article can succeed: stop the run and say how to fix it
-                except SummarizerError as error:
-                    outcome = _model_failure(article, error)
-            outcomes[position] = outcome
+            try:
+                outcome = await active.summarize(article)
+            except (ConfigError, LocalServerError):
+                raise  # no article can succeed: stop the run and say how to fix it
+            except SummarizerError as error:
+                outcome = _model_failure(article, error)
+            finally:
+                slots.release()
+            result.count(outcome)
+            if keep_summaries or isinstance(outcome, ArticleFailure):
+                kept[position] = outcome
             if on_result:
                 on_result(article, outcome)
 
         try:
             async with asyncio.TaskGroup() as group:
-                for position, article in enumerate(loaded.articles):
+                article: Article | None = first
+                position = 0
+                while article is not None:
+                    if on_loaded:
+                        on_loaded([article])
+                    await slots.acquire()
                     group.create_task(one(position, article))
+                    position += 1
+                    article = _next_article(sources, result, on_result)
         except BaseExceptionGroup as group_error:
             # Re-raise the first real cause (a ConfigError, say), not the group around it.
             raise group_error.exceptions[0] from None
-    for outcome in outcomes:
+    for position in sorted(kept):
+        outcome = kept[position]
         if isinstance(outcome, ArticleSummary):
             result.summaries.append(outcome)
-        elif outcome is not None:
+        else:
             result.failures.append(outcome)
     return result
+
+
+def _next_article(
+    sources: Iterator[Article | SourceError],
+    result: FolderResult,
+    on_result: ResultCallback | None,
+) -> Article | None:
+    """The next article that reads; files that don't are failures, reported at once."""
+    for loaded in sources:
+        if isinstance(loaded, Article):
+            return loaded
+        failure = _source_failure(loaded)
+        result.failures.append(failure)
+        if on_result:
+            on_result(None, failure)
+    return None
 
 
 @asynccontextmanager

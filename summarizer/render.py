@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sized
+import time
+from collections.abc import Iterable, Iterator, Sized
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 import jinja2
+from markupsafe import Markup
 
 from summarizer.models import (
     Article,
@@ -29,15 +32,30 @@ OutputFormat = Literal["json", "jsonl", "md", "html"]
 RUN_FILES = {"jsonl": "summaries.jsonl", "md": "report.md", "html": "report.html"}
 
 
+# Read once, at import, because os.umask can only be read by setting it.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    with _atomic_output(path) as stream:
+        stream.write(text.encode("utf-8"))
+
+
+@contextmanager
+def _atomic_output(path: Path) -> Iterator[IO[bytes]]:
+    """A stream whose content replaces ``path`` whole when the block ends without error.
+
+    Renaming a finished temporary file means no reader, and no killed run, ever leaves a
+    partial file. There is no fsync: results are durable in the cache, and a crash of the
+    machine itself loses at most outputs a re-run rewrites from it at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
+        os.fchmod(handle, 0o666 & ~_UMASK)  # as an ordinary new file, not mkstemp's 0600
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -62,19 +80,39 @@ def output_stem(summary: ArticleSummary, taken: set[str]) -> str:
 
 
 class OutputWriter:
-    """Writes each summary as it arrives, in the chosen format, under ``folder``."""
+    """Writes each summary as it arrives, in the chosen format, under ``folder``.
 
-    def __init__(self, folder: Path, output_format: OutputFormat) -> None:
+    ``json`` writes a file per article at once. ``jsonl``, ``md`` and ``html`` write one file
+    for the run, listing articles in input order however they finish: each result is rendered
+    once, on arrival, into a spool file (memory holds only where each part lies), and the run
+    file is put together from it atomically -- at checkpoints while the run goes on, spaced so
+    that rewriting costs at most a twentieth of the run's time, and on ``close()``. Use it as a
+    context manager, so the run file is complete however the run ends."""
+
+    def __init__(self, folder: Path, output_format: OutputFormat, *, title: str = "") -> None:
         self.folder = folder
         self.format = output_format
+        self.title = title
         self.written: list[Path] = []
         self._taken: set[str] = set()
-        self._done: list[tuple[Article | None, ArticleSummary]] = []
         self._order: dict[str, int] = {}
+        self._spool: IO[bytes] | None = None
+        self._parts: list[tuple[tuple[int, int], int, int]] = []  # (order, offset, length)
+        self._unwritten = False
+        self._next_checkpoint = 0.0
+        self._assembly_seconds = 0.0
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def expect(self, source_paths: Iterable[str]) -> None:
-        """The run's input order: run files list articles in it, however they finish."""
-        self._order = {path: position for position, path in enumerate(source_paths)}
+        """Articles of the run, in input order (called as they are read): run files list
+        articles in this order, however they finish."""
+        for path in source_paths:
+            self._order.setdefault(path, len(self._order))
 
     def add(self, summary: ArticleSummary, article: Article | None = None) -> Path:
         """Write ``summary`` out; the HTML report also needs its ``article``'s text."""
@@ -83,25 +121,67 @@ class OutputWriter:
             write_atomic(path, render_json(summary))
             self.written.append(path)
             return path
-        # A run file is rewritten whole on each result, so what is on disk is always complete.
-        self._done.append((article, summary))
-        self._done.sort(
-            key=lambda done: self._order.get(done[1].metadata.source_path, len(self._order))
-        )
-        summaries = [s for _, s in self._done]
-        path = self.folder / RUN_FILES[self.format]
+        arrival = len(self._parts)
+        position = self._order.get(summary.metadata.source_path, len(self._order) + arrival)
         if self.format == "jsonl":
-            text = "".join(s.model_dump_json() + "\n" for s in summaries)
+            part = summary.model_dump_json() + "\n"
         elif self.format == "md":
-            text = render_markdown(summaries)
+            part = render_markdown([summary]) + "\n"
         else:
-            if any(a is None for a, _ in self._done):
+            if article is None:
                 raise ValueError("the HTML report needs each summary's article")
-            text = render_html([(a, s) for a, s in self._done if a is not None])
-        write_atomic(path, text)
-        if path not in self.written:
-            self.written.append(path)
-        return path
+            part = _render_html_article(article, summary, anchor=f"a{position + 1}")
+        if self._spool is None:
+            self._spool = tempfile.TemporaryFile(prefix="summarizer-run-")  # noqa: SIM115
+        data = part.encode("utf-8")
+        offset = self._spool.seek(0, os.SEEK_END)
+        self._spool.write(data)
+        self._parts.append(((position, arrival), offset, len(data)))
+        self._unwritten = True
+        if time.monotonic() >= self._next_checkpoint:
+            self._assemble()
+        return self.run_file
+
+    @property
+    def order(self) -> dict[str, int]:
+        """Source path -> position in the run's input order."""
+        return self._order
+
+    @property
+    def run_file(self) -> Path:
+        return self.folder / RUN_FILES[self.format]
+
+    def close(self) -> None:
+        """Write the run file with every result added, and let go of the spool."""
+        try:
+            if self._unwritten:
+                self._assemble()
+        finally:
+            if self._spool is not None:
+                self._spool.close()
+                self._spool = None
+
+    def _assemble(self) -> None:
+        started = time.monotonic()
+        assert self._spool is not None
+        self._spool.flush()
+        self._parts.sort()
+        with _atomic_output(self.run_file) as stream:
+            if self.format == "html":
+                head, _, tail = _html_page(self.title or "Summaries", len(self._parts))
+                stream.write(head.encode("utf-8"))
+            for _, offset, length in self._parts:
+                stream.write(os.pread(self._spool.fileno(), length, offset))
+            if self.format == "html":
+                stream.write(tail.encode("utf-8"))
+        self._unwritten = False
+        if self.run_file not in self.written:
+            self.written.append(self.run_file)
+        elapsed = time.monotonic() - started
+        self._assembly_seconds += elapsed
+        # Rewriting the whole file is O(results): wait twenty times as long as it took, so
+        # checkpoints stay a small share of the run however long it grows.
+        self._next_checkpoint = time.monotonic() + max(1.0, 20 * elapsed)
 
 
 def _cell(text: object) -> str:
@@ -244,36 +324,51 @@ def render_html(entries: Iterable[tuple[Article, ArticleSummary]], title: str = 
     """One self-contained page (no network assets): each article's text with every item's
     evidence highlighted; clicking an item scrolls to and marks its evidence; rejected items
     are shown apart."""
-    prepared = []
-    for number, (article, summary) in enumerate(entries, start=1):
-        sections = [
-            (label, name, getattr(summary, name))
-            for label, name in (
-                ("Who", "who"),
-                ("What", "what"),
-                ("Where", "where"),
-                ("When", "when"),
-                ("Disputed points", "disputed_points"),
-            )
-        ]
-        cited = {
-            sentence_id
-            for name in ("who", "what", "where", "when", "key_figures", "disputed_points")
-            for item in getattr(summary, name)
-            for sentence_id in item.evidence
-        }
-        prepared.append(
-            {
-                "anchor": f"a{number}",
-                "summary": summary,
-                "paragraphs": _paragraphs(article),
-                "sections": sections,
-                "cited": cited,
-            }
+    parts = [
+        _render_html_article(article, summary, anchor=f"a{number}")
+        for number, (article, summary) in enumerate(entries, start=1)
+    ]
+    head, _, tail = _html_page(title or "Summaries", len(parts))
+    return head + "".join(parts) + tail
+
+
+_BODY_MARK = "\x00body\x00"
+
+
+def _html_page(title: str, count: int) -> tuple[str, str, str]:
+    """The report page around its articles: (before, mark, after)."""
+    page = _HTML.get_template("report.html.j2").render(
+        title=title, count=count, body=Markup(_BODY_MARK)
+    )
+    return page.partition(_BODY_MARK)
+
+
+def _render_html_article(article: Article, summary: ArticleSummary, *, anchor: str) -> str:
+    sections = [
+        (label, name, getattr(summary, name))
+        for label, name in (
+            ("Who", "who"),
+            ("What", "what"),
+            ("Where", "where"),
+            ("When", "when"),
+            ("Disputed points", "disputed_points"),
         )
-    return _HTML.get_template("report.html.j2").render(
-        title=title or "Summaries",
-        entries=prepared,
+    ]
+    cited = {
+        sentence_id
+        for name in ("who", "what", "where", "when", "key_figures", "disputed_points")
+        for item in getattr(summary, name)
+        for sentence_id in item.evidence
+    }
+    entry = {
+        "anchor": anchor,
+        "summary": summary,
+        "paragraphs": _paragraphs(article),
+        "sections": sections,
+        "cited": cited,
+    }
+    return _HTML.get_template("report_article.html.j2").render(
+        entry=entry,
         item_text=_item_text,
         figure_value=_figure_value,
         rejected_text=_rejected_text,

@@ -46,16 +46,34 @@ class LoadResult:
 def load_paths(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
     """Load every supported file under ``paths`` (folders recursively, in sorted order)."""
     result = LoadResult()
+    for loaded in iter_sources(paths, max_bytes=max_bytes, skipped=result.skipped):
+        if isinstance(loaded, SourceError):
+            result.errors.append(loaded)
+        else:
+            result.articles.append(loaded)
+    return result
+
+
+def iter_sources(
+    paths: Iterable[Path | str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    skipped: list[tuple[str, str]] | None = None,
+) -> Iterator[Article | SourceError]:
+    """``load_paths`` one file at a time: each article, or the error of a file that could not
+    be read, in input order, read only when asked for -- a run holds only the articles in
+    flight, however many the folder has. Files passed over on purpose go to ``skipped``."""
     seen: set[str] = set()
+    passed_over = skipped if skipped is not None else []
     for raw in paths:
         path = Path(raw)
         if not path.exists() and not path.is_symlink():
-            result.errors.append(SourceError(path, "no such file or folder"))
+            yield SourceError(path, "no such file or folder")
             continue
         if path.is_dir():
-            files = list(_walk(path, result))
+            files = list(_walk(path, passed_over))
             if not files:
-                result.errors.append(SourceError(path, "folder holds no article files"))
+                yield SourceError(path, "folder holds no article files")
             candidates = files
         else:
             candidates = [path]
@@ -64,23 +82,18 @@ def load_paths(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTE
             if key in seen:
                 continue
             seen.add(key)
-            for loaded in read_articles(file, max_bytes=max_bytes):
-                if isinstance(loaded, SourceError):
-                    result.errors.append(loaded)
-                else:
-                    result.articles.append(loaded)
-    return result
+            yield from read_articles(file, max_bytes=max_bytes)
 
 
-def _walk(folder: Path, result: LoadResult) -> Iterator[Path]:
+def _walk(folder: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             file = Path(root) / name
             if name.startswith("."):
-                result.skipped.append((str(file), "hidden file"))
+                skipped.append((str(file), "hidden file"))
             elif file.suffix.lower() not in SUPPORTED_SUFFIXES:
-                result.skipped.append((str(file), f"unsupported extension {file.suffix!r}"))
+                skipped.append((str(file), f"unsupported extension {file.suffix!r}"))
             else:
                 yield file
 
@@ -501,14 +514,16 @@ def split_sentences(text: str) -> list[Sentence]:
                 start += 1
         if start < line_end:
             spans.append((start, line_end))
-    sentences = []
-    for index, (start, end) in enumerate(spans, start=1):
+    trimmed = []
+    for start, end in spans:
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end > start:
-            sentences.append(Sentence(id=f"S{index}", text=text[start:end], start=start, end=end))
-    # Renumber in case an empty span was dropped, so ids stay consecutive.
-    return [s.model_copy(update={"id": f"S{i}"}) for i, s in enumerate(sentences, start=1)]
+        if end > start:  # an empty span is dropped, and ids stay consecutive
+            trimmed.append((start, end))
+    return [
+        Sentence(id=f"S{number}", text=text[start:end], start=start, end=end)
+        for number, (start, end) in enumerate(trimmed, start=1)
+    ]
 
 
 def _is_abbreviation(text: str, sentence_start: int, stop: int) -> bool:

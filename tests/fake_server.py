@@ -21,6 +21,12 @@ from typing import Any
 FAULTS = ("429", "429-ms", "500", "503", "hang", "reset", "truncated", "401")
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog of 5 drops connections when dozens open at once, and a
+    # dropped SYN is retried only after a second: that would be measured as the client's cost.
+    request_queue_size = 256
+
+
 class FakeModelServer:
     """``with FakeModelServer(faults=["429", "500"]) as server: server.base_url``."""
 
@@ -44,7 +50,7 @@ class FakeModelServer:
         self.requests: list[dict[str, Any]] = []
         self.completions = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

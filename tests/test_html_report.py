@@ -57,8 +57,8 @@ def _report(tmp_path: Path) -> Path:
         attempts=1, grounding=GroundingReport(proposed=0, verified=0, rejected=0, score=1.0),
     )  # fmt: skip
     summary = build_summary(extraction, check_extraction(extraction, ARTICLE), ARTICLE, metadata)
-    writer = OutputWriter(tmp_path, "html")
-    return writer.add(summary, ARTICLE)
+    with OutputWriter(tmp_path, "html") as writer:
+        return writer.add(summary, ARTICLE)
 
 
 @pytest.fixture

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from summarizer.grounding import check_extraction
-from summarizer.models import ArticleExtraction, GroundingReport, SummaryMetadata, TokenUsage
+from summarizer.models import (
+    Article,
+    ArticleExtraction,
+    ArticleSummary,
+    GroundingReport,
+    SummaryMetadata,
+    TokenUsage,
+)
 from summarizer.pipeline import build_summary, resolve_date
-from summarizer.render import OutputWriter, render_markdown
+from summarizer.render import OutputFormat, OutputWriter, render_markdown
 from summarizer.sources import make_article
 from tests.test_grounding import ARTICLE
 
@@ -104,6 +112,52 @@ def test_outputs_with_the_same_name_do_not_overwrite_each_other(tmp_path) -> Non
     paths = [writer.add(first), writer.add(second)]
     assert [p.name for p in paths] == ["hand-made.json", f"hand-made-{other.id[:8]}.json"]
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("output_format", ["jsonl", "md", "html"])
+def test_run_files_list_articles_in_input_order_whatever_order_they_finish(
+    tmp_path: Path, output_format: OutputFormat
+) -> None:
+    articles = [make_article(f"Story number {n} happened.", path=f"in/{n}.txt") for n in range(5)]
+    summaries = {a.path: _summary_of(a) for a in articles}
+    with OutputWriter(tmp_path, output_format) as writer:
+        writer.expect(a.path for a in articles)
+        for article in reversed(articles):  # the last input finishes first
+            writer.add(summaries[article.path], article)
+    text = writer.run_file.read_text()
+    positions = [text.index(f"Story number {n}") for n in range(5)]
+    assert positions == sorted(positions)
+    assert writer.written == [writer.run_file]
+    assert not list(tmp_path.glob(".*.tmp"))
+    if output_format == "jsonl":
+        assert [json.loads(line)["metadata"]["source_path"] for line in text.splitlines()] == [
+            a.path for a in articles
+        ]
+    if output_format == "html":
+        assert text.count('<article class="summary"') == 5
+        assert "5 article(s)" in text
+
+
+def test_a_run_file_on_disk_is_whole_at_every_checkpoint(tmp_path: Path) -> None:
+    articles = [make_article(f"Story number {n} happened.", path=f"in/{n}.txt") for n in range(3)]
+    with OutputWriter(tmp_path, "jsonl") as writer:
+        writer.add(_summary_of(articles[0]), articles[0])  # the first result is written at once
+        assert len(writer.run_file.read_text().splitlines()) == 1
+        writer.add(_summary_of(articles[1]), articles[1])
+        writer.add(_summary_of(articles[2]), articles[2])
+        on_disk = writer.run_file.read_text().splitlines()
+        assert all(json.loads(line) for line in on_disk)  # every line whole, whatever the count
+    assert len(writer.run_file.read_text().splitlines()) == 3  # close() writes what was left
+
+
+def _summary_of(article: Article) -> ArticleSummary:
+    extraction = ArticleExtraction(headline=article.sentences[0].text)
+    return build_summary(
+        extraction,
+        check_extraction(extraction, article),
+        article,
+        _metadata().model_copy(update={"source_path": article.path, "article_id": article.id}),
+    )
 
 
 def test_the_answer_with_most_verified_items_is_kept_not_merely_the_last() -> None:
