@@ -279,7 +279,13 @@ class GroundedExtraction(ArticleExtraction):
 # --------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
+# Memo sizes bound memory, not only time: keys include whole article texts, so a cache of
+# thousands held every article of a long run (about 60 KiB each). A few hundred cover the
+# articles in flight at any concurrency.
+_TEXT_MEMO = 512
+
+
+@lru_cache(maxsize=_TEXT_MEMO)
 def fold(text: str) -> str:
     """Lower case, no accents, no possessive 's, punctuation as spaces."""
     if not text.isascii():
@@ -298,7 +304,7 @@ def _tokens(text: str) -> list[str]:
     return list(_cached_tokens(text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_TEXT_MEMO)
 def _cached_tokens(text: str) -> tuple[str, ...]:
     # Memoised: each check tokenises the whole article, and a run checks each answer a few
     # times (re-ask validation, then choosing the best answer).
@@ -310,7 +316,7 @@ def _name_tokens(name: str) -> list[str]:
     return tokens or _tokens(name)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65_536)  # word pairs: at most a few MiB
 def _similar(a: str, b: str) -> bool:
     if a == b:
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -176,13 +177,17 @@ class AsyncSummarizer:
         """Everything that shapes the answer: backend, model, mode, messages (so template and
         article text), response schema, sampling, strictness, grounding rules. Not the key,
         and not the embedded server's port, which changes every run."""
+        return cache_key({"conditions": self._conditions, "messages": messages})
+
+    @functools.cached_property
+    def _conditions(self) -> str:
+        # The same for every article of a run: hashed once (the schema alone is 9 kB of JSON).
         return cache_key(
             {
                 "backend": self.backend.kind,
                 "base_url": self.backend.base_url,
                 "model": self._client.model_name,
                 "mode": self.backend.mode,
-                "messages": messages,
                 "response_schema": self._response_schema,
                 "sampling": dataclasses.asdict(self.sampling),
                 "strict": self.strict,

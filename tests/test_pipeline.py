@@ -18,7 +18,7 @@ from summarizer.models import (
     TokenUsage,
 )
 from summarizer.pipeline import build_summary, resolve_date
-from summarizer.render import OutputFormat, OutputWriter, render_markdown
+from summarizer.render import OutputFormat, OutputWriter, render_json, render_markdown
 from summarizer.sources import make_article
 from tests.test_grounding import ARTICLE
 
@@ -108,8 +108,9 @@ def test_outputs_with_the_same_name_do_not_overwrite_each_other(tmp_path) -> Non
     second = first.model_copy(
         update={"metadata": first.metadata.model_copy(update={"article_id": other.id})}
     )
-    writer = OutputWriter(tmp_path, "json")
-    paths = [writer.add(first), writer.add(second)]
+    with OutputWriter(tmp_path, "json") as writer:
+        paths = [writer.add(first), writer.add(second)]
+    assert [p.read_text() for p in paths] == [render_json(first), render_json(second)]
     assert [p.name for p in paths] == ["hand-made.json", f"hand-made-{other.id[:8]}.json"]
     assert not list(tmp_path.glob(".*.tmp"))
 
