@@ -9,6 +9,7 @@ re-ask message; after the re-ask budget, failed items are moved to ``rejected``.
 
 from __future__ import annotations
 
+import inspect
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from summarizer.models import (
     KeyFigure,
     Place,
     TimeMention,
+    require_every_property,
 )
 from summarizer.numbers import figure_values, find_numbers, parse_figure
 
@@ -247,10 +249,17 @@ def grounding_against(article: Article) -> Iterator[None]:
         _ARTICLE.reset(token)
 
 
+def _as_article_extraction(schema: dict[str, Any]) -> None:
+    # The schema the model sees is ArticleExtraction's, with its description: this class's
+    # docstring is for developers, and instructor would send it as the tool's description.
+    require_every_property(schema)
+    schema["description"] = inspect.cleandoc(ArticleExtraction.__doc__ or "")
+
+
 class GroundedExtraction(ArticleExtraction):
     """``ArticleExtraction`` whose validation fails while any item is unsupported."""
 
-    model_config = ConfigDict(title="ArticleExtraction")
+    model_config = ConfigDict(title="ArticleExtraction", json_schema_extra=_as_article_extraction)
     # The verdicts of the validation that passed, so the caller need not check again.
     _checks: list[ItemCheck] | None = PrivateAttr(default=None)
     _checked_article: str | None = PrivateAttr(default=None)

@@ -65,8 +65,19 @@ MAX_ITEMS = 8
 # --------------------------------------------------------------------------------------------
 
 
+def _without_property_titles(schema: dict[str, Any]) -> None:
+    # pydantic titles every property after its name ("value_text" -> "Value Text"): a
+    # tenth of the tool schema a hosted API bills on every request, telling the model nothing.
+    for field_schema in schema.get("properties", {}).values():
+        field_schema.pop("title", None)
+
+
 class _Item(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    """What the model fills in: its schema is prompt text, paid for on every request."""
+
+    model_config = ConfigDict(
+        extra="ignore", str_strip_whitespace=True, json_schema_extra=_without_property_titles
+    )
 
 
 class Actor(_Item):
@@ -120,7 +131,8 @@ class DisputedPoint(_Item):
     evidence: Evidence
 
 
-def _require_every_property(schema: dict[str, Any]) -> None:
+def require_every_property(schema: dict[str, Any]) -> None:
+    _without_property_titles(schema)
     schema["required"] = list(schema.get("properties", {}))
 
 
@@ -130,7 +142,7 @@ class ArticleExtraction(_Item):
     # The schema the model sees requires every section (an empty list is allowed), so
     # grammar-constrained backends walk the model through each one instead of letting it skip
     # to the last; in Python a missing section still defaults to empty.
-    model_config = ConfigDict(json_schema_extra=_require_every_property)
+    model_config = ConfigDict(json_schema_extra=require_every_property)
 
     headline: ShortText = Field(description="One sentence saying what happened.")
     who: list[Actor] = Field(default_factory=list, max_length=MAX_ITEMS, description="Main actors.")
@@ -330,7 +342,7 @@ class AlignedGroup(_Item):
 class StoryAlignment(_Item):
     """Items of different sources' summaries that are about the same thing."""
 
-    model_config = ConfigDict(json_schema_extra=_require_every_property)
+    model_config = ConfigDict(json_schema_extra=require_every_property)
 
     same_actor: list[AlignedGroup] = Field(
         default_factory=list, max_length=MAX_GROUPS, description="W items naming one actor."

@@ -1,7 +1,8 @@
 """A real OpenAI-compatible HTTP server on 127.0.0.1 that misbehaves on request.
 
 It answers chat completions in tool-call form with a summary that passes validation (the
-article's first sentence as headline, no items), after a configurable latency, and can first
+article's first sentence as headline; no items, or with ``grounded`` a few items per section
+copied from the sentences they cite), after a configurable latency, and can first
 play a script of faults: 429 with Retry-After, 500, 503, a hang past the client's timeout, a
 connection cut mid-body, or a 200 whose JSON is truncated. Used by the transport and resume
 tests (and by benchmarks), so the client under test is the real one, not a mock.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import re
 import threading
 import time
@@ -38,6 +40,7 @@ class FakeModelServer:
         hang_seconds: float = 3.0,
         retry_after: str = "0.2",
         grounded: bool = False,
+        jitter: float = 0.0,
     ) -> None:
         self.faults = list(faults)
         unknown = set(self.faults) - set(FAULTS)
@@ -47,6 +50,7 @@ class FakeModelServer:
         self.hang_seconds = hang_seconds
         self.retry_after = retry_after
         self.grounded = grounded
+        self.jitter = jitter  # extra latency, uniform in [0, jitter): answers overtake others
         self.requests: list[dict[str, Any]] = []
         self.completions = 0
         self._lock = threading.Lock()
@@ -122,8 +126,8 @@ class FakeModelServer:
                     payload = json.dumps(_completion(body, server.grounded)).encode()[:80]
                     self._send_raw(200, payload)
                 else:
-                    if server.latency:
-                        time.sleep(server.latency)
+                    if server.latency or server.jitter:
+                        time.sleep(server.latency + random.uniform(0, server.jitter))
                     with server._lock:
                         server.completions += 1
                     self._send_json(200, _completion(body, server.grounded))
