@@ -121,3 +121,29 @@ def test_the_embedded_model_gets_time_to_answer_on_a_slow_machine() -> None:
     assert (
         ModelClient(Backend("local", "local", None, "tools"), transport=custom).transport is custom
     )
+
+
+@pytest.mark.parametrize("mode", ["tools", "json_schema", "json", "md_json"])
+def test_requests_are_what_instructor_patch_would_send(mode: str) -> None:
+    """The client prepares instructor's request additions once and enters its re-ask loop
+    directly; what goes to the server must stay what ``instructor.patch`` sends."""
+    import instructor
+    from instructor.core.exceptions import InstructorRetryException
+
+    from summarizer.grounding import GroundedExtraction
+    from summarizer.llm import _instructor_mode, _structured_request
+
+    sent: list[dict[str, object]] = []
+
+    async def capture(**kwargs: object) -> object:
+        sent.append(kwargs)
+        raise RuntimeError("captured")  # the request is all this test needs
+
+    messages = [{"role": "system", "content": "Rules."}, {"role": "user", "content": "[S1] A."}]
+    request = {"model": "m", "messages": messages, "temperature": 0.0, "max_tokens": 10}
+    patched = instructor.patch(create=capture, mode=_instructor_mode(mode))
+    with pytest.raises(InstructorRetryException, match="captured"):
+        asyncio.run(patched(response_model=GroundedExtraction, max_retries=0, **request))
+    _, ours = _structured_request(GroundedExtraction, _instructor_mode(mode), dict(request))
+    assert ours == sent[0]
+    assert messages[0]["content"] == "Rules."  # the caller's messages are left alone
