@@ -58,7 +58,8 @@ EXIT_USAGE = 2
     "run",
     help=(
         "Summarise news articles into evidence-backed structured summaries.\n\n"
-        "PATHS are files (.txt, .md) or folders (searched recursively). Each article gets "
+        "PATHS are files (.txt, .md, .html, .json, .jsonl) or folders (searched recursively). "
+        "Each article gets "
         "who / what / where / when, key figures and disputed points, every item citing the "
         "sentences that state it; items the article does not support are listed apart as "
         "rejected.\n\n"
