@@ -151,7 +151,6 @@ class AsyncSummarizer:
         self.cache = cache
         self.refresh = refresh
         self.prompt: PromptPair = load_prompt(ARTICLE_TASK)
-        self._response_schema = GroundedExtraction.model_json_schema()
         self._client = ModelClient(backend, api_key=api_key, transport=transport, limiter=limiter)
 
     async def __aenter__(self) -> AsyncSummarizer:
@@ -188,7 +187,7 @@ class AsyncSummarizer:
                 "base_url": self.backend.base_url,
                 "model": self._client.model_name,
                 "mode": self.backend.mode,
-                "response_schema": self._response_schema,
+                "response_schema": _extraction_schema(),
                 "sampling": dataclasses.asdict(self.sampling),
                 "strict": self.strict,
                 "grounding": GROUNDING_VERSION,
@@ -285,6 +284,12 @@ class Summarizer:
         if self._runner is None:
             raise RuntimeError("use Summarizer as a context manager: with Summarizer(...) as s")
         return self._runner.run(self._async.summarize(article))
+
+
+@functools.cache
+def _extraction_schema() -> dict[str, Any]:
+    # Built once per process: pydantic takes about 10 ms to build it.
+    return GroundedExtraction.model_json_schema()
 
 
 def _as_cache_hit(summary: ArticleSummary, article: Article) -> ArticleSummary:
