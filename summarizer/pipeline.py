@@ -283,7 +283,7 @@ class Summarizer:
     def summarize(self, article: Article) -> ArticleSummary:
         if self._runner is None:
             raise RuntimeError("use Summarizer as a context manager: with Summarizer(...) as s")
-        return self._runner.run(self._async.summarize(article))
+        return _run_handing_over(self._runner.run, self._async.summarize(article))
 
 
 @functools.cache
@@ -658,21 +658,26 @@ async def _use_or_open(
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from sync code, also where an event loop is already running (Jupyter)."""
-    outcome: list[T] = []
-
-    async def main() -> None:
-        # The result is handed over outside the task: on exit, asyncio.Runner formats the
-        # repr of its main task while restoring the SIGINT handler, and a task's repr
-        # includes its result -- for a FolderResult, every summary (1.4 ms per article).
-        outcome.append(await coroutine)
-
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(main())
-    else:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, main()).result()
+        return _run_handing_over(asyncio.run, coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_run_handing_over, asyncio.run, coroutine).result()
+
+
+def _run_handing_over(
+    run: Callable[[Coroutine[Any, Any, None]], None], coroutine: Coroutine[Any, Any, T]
+) -> T:
+    """``run(coroutine)``, with the result handed over outside the task: when it ends,
+    asyncio.Runner restores the SIGINT handler and in doing so formats its main task's repr,
+    which includes the task's result -- for a FolderResult, every summary (1.4 ms each)."""
+    outcome: list[T] = []
+
+    async def main() -> None:
+        outcome.append(await coroutine)
+
+    run(main())
     return outcome[0]
 
 
