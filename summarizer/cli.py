@@ -420,9 +420,6 @@ class _Rows:
         ranked = sorted(self._rows, key=lambda row: (order.get(row[0], -1), row[1]))
         return [cells for _, _, cells in ranked]
 
-    def __len__(self) -> int:
-        return len(self._rows)
-
 
 class _Progress:
     """A rich progress bar on a terminal; nothing when output is redirected."""

@@ -20,6 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from summarizer.models import (
+    SECTIONS,
     Article,
     ArticleSummary,
     Citation,
@@ -91,10 +92,9 @@ class OutputWriter:
     that rewriting costs at most a twentieth of the run's time, and on ``close()``. Use it as a
     context manager, so the run file is complete however the run ends."""
 
-    def __init__(self, folder: Path, output_format: OutputFormat, *, title: str = "") -> None:
+    def __init__(self, folder: Path, output_format: OutputFormat) -> None:
         self.folder = folder
         self.format = output_format
-        self.title = title
         self.written: list[Path] = []
         self._taken: set[str] = set()
         self._order: dict[str, int] = {}
@@ -191,7 +191,7 @@ class OutputWriter:
         self._parts.sort()
         with _atomic_output(self.run_file) as stream:
             if self.format == "html":
-                head, _, tail = _html_page(self.title or "Summaries", len(self._parts))
+                head, tail = _html_page("Summaries", len(self._parts))
                 stream.write(head.encode("utf-8"))
             for _, offset, length in self._parts:
                 stream.write(os.pread(self._spool.fileno(), length, offset))
@@ -350,19 +350,20 @@ def render_html(entries: Iterable[tuple[Article, ArticleSummary]], title: str = 
         _render_html_article(article, summary, anchor=f"a{number}")
         for number, (article, summary) in enumerate(entries, start=1)
     ]
-    head, _, tail = _html_page(title or "Summaries", len(parts))
+    head, tail = _html_page(title or "Summaries", len(parts))
     return head + "".join(parts) + tail
 
 
 _BODY_MARK = "\x00body\x00"
 
 
-def _html_page(title: str, count: int) -> tuple[str, str, str]:
-    """The report page around its articles: (before, mark, after)."""
+def _html_page(title: str, count: int) -> tuple[str, str]:
+    """The report page around its articles: what comes before them, and after."""
     page = _HTML.get_template("report.html.j2").render(
         title=title, count=count, body=Markup(_BODY_MARK)
     )
-    return page.partition(_BODY_MARK)
+    head, _, tail = page.partition(_BODY_MARK)
+    return head, tail
 
 
 def _render_html_article(article: Article, summary: ArticleSummary, *, anchor: str) -> str:
@@ -378,7 +379,7 @@ def _render_html_article(article: Article, summary: ArticleSummary, *, anchor: s
     ]
     cited = {
         sentence_id
-        for name in ("who", "what", "where", "when", "key_figures", "disputed_points")
+        for name in SECTIONS
         for item in getattr(summary, name)
         for sentence_id in item.evidence
     }
