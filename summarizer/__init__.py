@@ -24,7 +24,10 @@ _EXPORTS = {
     "SourceError": "summarizer.errors",
     "SummarizerError": "summarizer.errors",
     "Backend": "summarizer.llm",
-    "Sampling": "summarizer.llm",
+    "Sampling": "summarizer.config",
+    "Options": "summarizer.config",
+    "OutputFormat": "summarizer.config",
+    "Mode": "summarizer.config",
     "resolve_backend": "summarizer.llm",
     "Article": "summarizer.models",
     "ArticleExtraction": "summarizer.models",
@@ -62,7 +65,10 @@ __all__ = [
     "ConfigError",
     "FolderResult",
     "LocalServerError",
+    "Mode",
     "ModelError",
+    "Options",
+    "OutputFormat",
     "PromptError",
     "Sampling",
     "SourceError",
@@ -103,6 +109,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from summarizer.config import Mode, Options, OutputFormat, Sampling
     from summarizer.errors import (
         ConfigError,
         LocalServerError,
@@ -111,7 +118,7 @@ if TYPE_CHECKING:
         SourceError,
         SummarizerError,
     )
-    from summarizer.llm import Backend, Sampling, resolve_backend
+    from summarizer.llm import Backend, resolve_backend
     from summarizer.models import Article, ArticleExtraction, ArticleSummary, StorySummary
     from summarizer.pipeline import (
         ArticleFailure,

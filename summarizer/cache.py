@@ -9,6 +9,7 @@ one cache.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -43,11 +44,37 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(parts: dict[str, Any]) -> str:
-    """A stable hash of everything that shapes an answer (JSON with sorted keys)."""
+    """A stable hash of ``parts`` (JSON with sorted keys) and the output schema's version."""
     canonical = json.dumps(
         {"schema_version": SCHEMA_VERSION, **parts}, sort_keys=True, separators=(",", ":")
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AnswerConditions:
+    """Everything besides the request's own content that shapes a cached answer: for articles
+    and stories alike. The API key and the embedded server's port are not part of it."""
+
+    task: str
+    backend: str
+    base_url: str | None
+    model: str
+    mode: str
+    sampling: dict[str, Any]
+    strict: bool
+    prompt_version: str
+    response_schema: dict[str, Any]
+    versions: dict[str, str]
+    """Versions of the rules applied to answers (grounding, alignment), by name."""
+
+    def digest(self) -> str:
+        return cache_key(dataclasses.asdict(self))
+
+    def key(self, content: Any, digest: str | None = None) -> str:
+        """The cache key of an answer to ``content`` (the messages, or a story's summaries)
+        under these conditions; pass ``digest()`` when it is at hand to hash it once a run."""
+        return cache_key({"conditions": digest or self.digest(), "content": content})
 
 
 @dataclass

@@ -10,7 +10,9 @@ import functools
 import os
 import signal
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,10 +22,20 @@ from rich.markup import escape
 
 # The library (pydantic models, openai, instructor) is imported inside the commands, so
 # `summarize --help` starts fast.
+from summarizer.config import (
+    DEFAULT_LOCAL_MAX_RETRIES,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_TOKENS,
+    Mode,
+    Options,
+    OutputFormat,
+)
+
 if TYPE_CHECKING:
     from summarizer.models import StorySummary
     from summarizer.pipeline import FolderResult
-    from summarizer.render import OutputFormat, OutputWriter
+    from summarizer.render import OutputWriter
 
 
 class _SummarizeByDefault(typer.core.TyperGroup):
@@ -38,6 +50,26 @@ class _SummarizeByDefault(typer.core.TyperGroup):
         return list(super().parse_args(ctx, args))
 
 
+class _RunCommand(typer.core.TyperCommand):
+    """The default command: its usage line reads as typed, ``summarize [OPTIONS] PATHS...``."""
+
+    def get_usage(self, ctx: Any) -> str:
+        root = ctx.find_root().info_name or "summarize"
+        return str(super().get_usage(ctx)).replace(ctx.command_path, root, 1)
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version(DISTRIBUTION)
+        except PackageNotFoundError:
+            installed = "unknown (not installed)"
+        stdout.print(f"summarize {installed}", highlight=False)
+        raise typer.Exit()
+
+
 app = typer.Typer(
     cls=_SummarizeByDefault,
     add_completion=False,
@@ -50,12 +82,15 @@ app.add_typer(cache_app, name="cache")
 stderr = Console(stderr=True, soft_wrap=True)
 stdout = Console(soft_wrap=True)
 
+# The distribution's name on PyPI (the import package is ``summarizer``).
+DISTRIBUTION = "evidence-summarizer"
 EXIT_FAILED_ARTICLES = 1
 EXIT_USAGE = 2
 
 
 @app.command(
     "run",
+    cls=_RunCommand,
     help=(
         "Summarise news articles into evidence-backed structured summaries.\n\n"
         "PATHS are files (.txt, .md, .html, .json, .jsonl) or folders (searched recursively). "
@@ -73,24 +108,30 @@ EXIT_USAGE = 2
         "  summarize news/ -f html                # one page, evidence highlighted\n\n"
         "  summarize news/ --base-url http://localhost:11434/v1 --model llama3.1\n\n"
         "Results are cached: a re-run over unchanged articles costs no tokens, and a run that\n"
-        "was interrupted resumes where it stopped. See summarize cache --help."
+        "was interrupted resumes where it stopped.\n\n"
+        "Other commands:\n\n"
+        "  summarize cache stats                  # entries, size, last run's hits\n\n"
+        "  summarize cache path | clear           # where the cache is; empty it\n\n"
+        "  summarize --version"
     ),
 )
 def summarize(
     paths: Annotated[
-        list[Path], typer.Argument(help="Article files or folders.", show_default=False)
+        list[Path],
+        typer.Argument(help="Article files or folders.", show_default=False, metavar="PATHS..."),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the output files.")] = Path(
         "summaries"
     ),
     output_format: Annotated[
-        str,
+        OutputFormat,
         typer.Option(
             "--format",
             "-f",
             help="json (a file per article); jsonl, md or html (one file for the run).",
+            case_sensitive=False,
         ),
-    ] = "json",
+    ] = OutputFormat.JSON,
     model: Annotated[
         str | None,
         typer.Option(
@@ -110,11 +151,11 @@ def summarize(
         ),
     ] = None,
     mode: Annotated[
-        str | None,
+        Mode | None,
         typer.Option(
-            help="How structured output is requested: tools, json_schema, json, md_json "
-            "(default: tools).",
+            help="How structured output is requested (default: tools).",
             show_default=False,
+            case_sensitive=False,
         ),
     ] = None,
     temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,
@@ -122,12 +163,20 @@ def summarize(
         int | None, typer.Option(help="Sampling seed (default: 0 for the local model).")
     ] = None,
     max_retries: Annotated[
-        int, typer.Option(help="Re-asks after an answer fails validation or grounding.")
-    ] = 2,
-    max_tokens: Annotated[int, typer.Option(help="Longest answer the model may give.")] = 2048,
+        int | None,
+        typer.Option(
+            help="Re-asks after an answer fails validation or grounding "
+            f"(default: {DEFAULT_MAX_RETRIES}; {DEFAULT_LOCAL_MAX_RETRIES} for the embedded "
+            "model).",
+            show_default=False,
+        ),
+    ] = None,
+    max_tokens: Annotated[
+        int, typer.Option(help="Longest answer the model may give.")
+    ] = DEFAULT_MAX_TOKENS,
     max_bytes: Annotated[
         int, typer.Option(help="Skip input files larger than this many bytes.")
-    ] = 5_000_000,
+    ] = DEFAULT_MAX_BYTES,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail an article rather than reject its items.")
     ] = False,
@@ -172,40 +221,50 @@ def summarize(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also list files passed over.")
     ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Show the version and exit.",
+            callback=_version,
+            is_eager=True,
+        ),
+    ] = False,
 ) -> None:
-    from summarizer.errors import SummarizerError
-    from summarizer.llm import Sampling
+    from summarizer.errors import ConfigError, SummarizerError
+    from summarizer.llm import resolve_backend
     from summarizer.pipeline import FolderResult, summarize_folder
     from summarizer.render import OutputWriter
 
-    if output_format not in ("json", "jsonl", "md", "html"):
-        _usage_error(f"--format must be json, jsonl, md or html, not {output_format!r}")
-    if mode is not None and mode not in ("tools", "json_schema", "json", "md_json"):
-        _usage_error(f"--mode must be tools, json_schema, json or md_json, not {mode!r}")
-    if max_retries < 0 or max_tokens < 1 or max_bytes < 1:
-        _usage_error("--max-retries must be >= 0, --max-tokens and --max-bytes >= 1")
-    if (concurrency is not None and concurrency < 1) or any(
-        limit is not None and limit <= 0 for limit in (rpm, tpm)
-    ):
-        _usage_error("--concurrency must be >= 1; --rpm and --tpm must be positive")
-    if not (0.0 <= temperature <= 2.0):
-        _usage_error("--temperature must be between 0 and 2")
-
+    try:
+        options = Options(
+            model=model,
+            base_url=base_url,
+            mode=mode,
+            temperature=temperature,
+            seed=seed,
+            max_tokens=max_tokens,
+            max_retries=max_retries,
+            strict=strict,
+            cache=not no_cache,
+            cache_dir=cache_dir,
+            refresh=refresh,
+            concurrency=concurrency,
+            rpm=rpm,
+            tpm=tpm,
+            max_bytes=max_bytes,
+        )
+        backend = resolve_backend(options)
+    except ConfigError as error:
+        _usage_error(str(error))
     _quiet_library_loggers(verbose)
-    is_local = model == "local" or (model is None and not base_url and not _has_api_key())
-    sampling = Sampling(
-        temperature=temperature,
-        seed=seed if seed is not None else (0 if is_local else None),
-        max_tokens=max_tokens,
-        max_retries=max_retries,
-    )
-    if is_local:
+    if backend.kind == "local":
         stderr.print(
             "[yellow]Using the embedded local model (SmolLM2-135M): it runs without an API key "
             "but writes poor summaries. Set OPENAI_API_KEY, or pass --base-url and --model, "
             "for a better one.[/yellow]"
         )
-    writer = OutputWriter(out, _format(output_format))
+    writer = OutputWriter(out, output_format)
     progress = _Progress(enabled=stderr.is_terminal)
     rows = _Rows()
     _stop_cleanly_on_sigterm()
@@ -215,21 +274,10 @@ def summarize(
 
         run = summarize_story  # the story is built from all the summaries: they are kept
     try:
-        with progress, writer:
+        with progress, writer, _notices_shown():
             outcome = run(
                 paths,
-                model=model,
-                base_url=base_url,
-                mode=mode,
-                sampling=sampling,
-                strict=strict,
-                max_bytes=max_bytes,
-                cache=not no_cache,
-                cache_dir=cache_dir,
-                refresh=refresh,
-                concurrency=concurrency,
-                rpm=rpm,
-                tpm=tpm,
+                options,
                 on_loaded=lambda articles: _loaded(articles, writer, progress),
                 on_result=lambda article, outcome: _record(
                     article, outcome, writer, progress, rows
@@ -320,18 +368,22 @@ def _sources_in(group: Any) -> int:
     return len({citation.source for citation in citations})
 
 
-def _format(name: str) -> OutputFormat:
-    formats: dict[str, OutputFormat] = {
-        "json": "json",
-        "jsonl": "jsonl",
-        "md": "md",
-        "html": "html",
-    }
-    return formats[name]
+@contextmanager
+def _notices_shown() -> Iterator[None]:
+    """What the library says by ``warnings.warn`` during a run (a cache moved aside, an
+    optional feature missing) is shown as it happens, one line each, not lost."""
+    shown: set[str] = set()
 
+    def show(message: Any, category: Any, *_args: Any, **_kwargs: Any) -> None:
+        text = str(message)
+        if text not in shown:
+            shown.add(text)
+            stderr.print(f"[yellow]warning:[/yellow] {escape(text)}", highlight=False)
 
-def _has_api_key() -> bool:
-    return bool(os.environ.get("OPENAI_API_KEY"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        yield
 
 
 def _quiet_library_loggers(verbose: bool) -> None:
@@ -395,7 +447,7 @@ class _Rows:
         if isinstance(outcome, ArticleFailure):
             path = outcome.path
             cells = (
-                Path(outcome.path).name,
+                escape(outcome.path),
                 "-",
                 "-",
                 str(outcome.attempts or "-"),
@@ -406,7 +458,7 @@ class _Rows:
             meta = outcome.metadata
             path = meta.source_path
             cells = (
-                Path(meta.source_path).name,
+                escape(meta.source_path),
                 f"{meta.grounding.verified}/{meta.grounding.proposed}",
                 str(meta.grounding.rejected),
                 str(meta.attempts),

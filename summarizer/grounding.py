@@ -9,18 +9,15 @@ re-ask message; after the re-ask budget, failed items are moved to ``rejected``.
 
 from __future__ import annotations
 
-import inspect
 import re
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Any, Self
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+from pydantic import BaseModel
 
 from summarizer.models import (
     SECTIONS,
@@ -32,7 +29,6 @@ from summarizer.models import (
     KeyFigure,
     Place,
     TimeMention,
-    require_every_property,
 )
 from summarizer.numbers import figure_values, find_numbers, parse_figure
 
@@ -219,68 +215,19 @@ def check_extraction(extraction: ArticleExtraction, article: Article) -> list[It
     return checks
 
 
-def reask_message(failures: list[ItemCheck]) -> str:
-    """What to tell the model: which item, which sentences, what was not found there."""
+def reask_message(failures: list[ItemCheck], article: Article) -> str:
+    """An editor's note on the items that failed: which item, what is wrong, where. The
+    model is asked to answer again with only those items, corrected or left out; the items
+    that verified are kept from its previous answer."""
     lines = [
-        "Some items are not supported by the sentences they cite. For each one below, cite the "
-        "sentence ids that state it, copy its words from the article, or remove the item:"
+        "Some items of your answer are not supported by the sentences they cite. Answer "
+        "again with the same structure, containing only corrected versions of the items "
+        "below (cite the sentence ids that state each one and use the article's words) and "
+        "leave out any the article does not support. Your other items were verified and are "
+        "kept. Keep or correct the headline."
     ]
     lines += [f"- {check.label}: {'; '.join(check.problems)}" for check in failures]
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------------------------
-# Validation hook: instructor re-asks when a pydantic validator raises
-# --------------------------------------------------------------------------------------------
-
-# The article the current validation runs against. instructor's own ``context`` argument
-# would also render the messages as Jinja templates, which would run template syntax found
-# inside article text; a context variable keeps the article out of that path.
-_ARTICLE: ContextVar[Article | None] = ContextVar("grounding_article", default=None)
-
-
-@contextmanager
-def grounding_against(article: Article) -> Iterator[None]:
-    """Within this block, validating a ``GroundedExtraction`` also checks its evidence."""
-    token = _ARTICLE.set(article)
-    try:
-        yield
-    finally:
-        _ARTICLE.reset(token)
-
-
-def _as_article_extraction(schema: dict[str, Any]) -> None:
-    # The schema the model sees is ArticleExtraction's, with its description: this class's
-    # docstring is for developers, and instructor would send it as the tool's description.
-    require_every_property(schema)
-    schema["description"] = inspect.cleandoc(ArticleExtraction.__doc__ or "")
-
-
-class GroundedExtraction(ArticleExtraction):
-    """``ArticleExtraction`` whose validation fails while any item is unsupported."""
-
-    model_config = ConfigDict(title="ArticleExtraction", json_schema_extra=_as_article_extraction)
-    # The verdicts of the validation that passed, so the caller need not check again.
-    _checks: list[ItemCheck] | None = PrivateAttr(default=None)
-    _checked_article: str | None = PrivateAttr(default=None)
-
-    @model_validator(mode="after")
-    def _every_item_is_supported(self) -> Self:
-        article = _ARTICLE.get()
-        if article is not None:
-            checks = check_extraction(self, article)
-            failures = [check for check in checks if not check.ok]
-            if failures:
-                raise ValueError(reask_message(failures))
-            self._checks, self._checked_article = checks, article.id
-        return self
-
-    def checks_against(self, article: Article) -> list[ItemCheck]:
-        """Every item's verdict: from this answer's validation when it ran against
-        ``article``, else checked now."""
-        if self._checks is not None and self._checked_article == article.id:
-            return self._checks
-        return check_extraction(self, article)
 
 
 # --------------------------------------------------------------------------------------------

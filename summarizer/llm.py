@@ -20,7 +20,7 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from pydantic import BaseModel
 
+from summarizer.config import Mode, Options, Sampling
 from summarizer.errors import ConfigError, ModelError
 from summarizer.models import TokenUsage
 
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from tenacity import RetryCallState
 
 BackendKind = Literal["openai", "openai-compatible", "local"]
-ModeName = Literal["tools", "json_schema", "json", "md_json"]
 T = TypeVar("T", bound=BaseModel)
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -50,21 +50,11 @@ class Backend:
     kind: BackendKind
     model: str
     base_url: str | None
-    mode: ModeName
+    mode: Mode
 
     def describe(self) -> str:
         where = f" at {self.base_url}" if self.base_url else ""
         return f"{self.model} ({self.kind}{where}, mode {self.mode})"
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """Everything besides the messages that shapes an answer."""
-
-    temperature: float = 0.0
-    seed: int | None = None
-    max_tokens: int = 2048
-    max_retries: int = 2  # validation re-asks after the first answer
 
 
 # Seconds one request to the embedded model may take (hosted APIs: TransportPolicy.timeout).
@@ -83,85 +73,111 @@ class TransportPolicy:
 
 
 def resolve_backend(
+    options: Options | None = None,
     *,
     model: str | None = None,
     base_url: str | None = None,
-    mode: ModeName | None = None,
+    mode: Mode | str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Backend:
-    """Choose the backend from options and environment.
+    """Choose the backend from options (an ``Options`` or the keywords) and environment.
 
     ``model == "local"`` or no API key and no base URL: the embedded server. A base URL
     (option or ``OPENAI_BASE_URL``): an OpenAI-compatible server. Otherwise OpenAI itself.
     """
+    if options is None:
+        options = Options(model=model, base_url=base_url, mode=cast(Mode | None, mode))
     env = os.environ if environ is None else environ
-    base_url = base_url or env.get("OPENAI_BASE_URL") or None
+    model, chosen_mode = options.model, options.mode or Mode.TOOLS
+    base_url = options.base_url or env.get("OPENAI_BASE_URL") or None
     if model == LOCAL_MODEL_NAME or (
         model is None and not base_url and not env.get("OPENAI_API_KEY")
     ):
         # llama-cpp-python's server accepts json_object only, so a forced tool call
         # (grammar-constrained) is the mode that works there.
-        return Backend("local", LOCAL_MODEL_NAME, None, mode or "tools")
+        return Backend("local", LOCAL_MODEL_NAME, None, chosen_mode)
     if base_url:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"OPENAI_BASE_URL must start with http:// or https://: {base_url!r}")
         if not model:
             raise ConfigError(
                 "--base-url needs --model: name the model the server serves (e.g. --model llama3.1)"
             )
-        return Backend("openai-compatible", model, base_url.rstrip("/"), mode or "tools")
-    return Backend("openai", model or DEFAULT_OPENAI_MODEL, None, mode or "tools")
+        return Backend("openai-compatible", model, base_url.rstrip("/"), chosen_mode)
+    return Backend("openai", model or DEFAULT_OPENAI_MODEL, None, chosen_mode)
 
 
 # --------------------------------------------------------------------------------------------
-# Accounting
+# Answers
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class CallLedger:
-    """What one structured call cost: answers received, transport repeats, tokens."""
+@dataclass(frozen=True)
+class Attempt(Generic[T]):
+    """One answer from the model: its raw text, the parsed value or why it did not parse, and
+    what it cost. Grounding is judged elsewhere (``summary.py``), once per answer."""
 
-    attempts: int = 0
+    raw: str | None
+    value: T | None
+    error: str | None
+    usage: TokenUsage
     transport_retries: int = 0
-    usage: TokenUsage = field(default_factory=TokenUsage)
-    last_response: Any = None
-    answers: list[str] = field(default_factory=list)
-    """The raw JSON of every answer, in order, so a caller can weigh them all."""
 
-    def record(self, response: Any) -> None:
-        self.attempts += 1
-        self.last_response = response
-        answer = _answer_text(response)
-        if answer is not None:
-            self.answers.append(answer)
-        usage = getattr(response, "usage", None)
-        if usage is not None:
-            self.usage = self.usage + TokenUsage(
-                prompt_tokens=usage.prompt_tokens or 0,
-                completion_tokens=usage.completion_tokens or 0,
-                total_tokens=usage.total_tokens or 0,
-            )
+    @property
+    def parsed(self) -> bool:
+        return self.value is not None
 
 
 @dataclass
 class Completion(Generic[T]):
-    """A validated answer and what it cost."""
+    """A value of the requested shape and every attempt it took."""
 
     value: T
-    ledger: CallLedger
+    attempts: list[Attempt[T]]
+
+    @property
+    def usage(self) -> TokenUsage:
+        return sum_usage(self.attempts)
+
+
+def sum_usage(attempts: Sequence[Attempt[Any]]) -> TokenUsage:
+    total = TokenUsage()
+    for attempt in attempts:
+        total = total + attempt.usage
+    return total
 
 
 class ValidationExhausted(ModelError):
-    """Every attempt failed validation. ``ledger.answers`` holds each raw answer, so a caller
-    can still keep the parts that verify."""
+    """No answer had the requested shape within the re-ask budget; ``answers`` holds every
+    attempt, so a caller can still see what came back."""
 
-    def __init__(self, message: str, *, ledger: CallLedger) -> None:
+    def __init__(self, message: str, *, answers: Sequence[Attempt[Any]]) -> None:
         super().__init__(
             message,
-            attempts=ledger.attempts,
-            transport_retries=ledger.transport_retries,
-            usage=ledger.usage,
+            attempts=len(answers),
+            transport_retries=sum(a.transport_retries for a in answers),
+            usage=sum_usage(answers),
         )
-        self.ledger = ledger
+        self.answers = list(answers)
+
+
+# Most characters of a previous answer echoed back in a re-ask: a runaway answer must not
+# double the next request (a re-ask of a 10 MB answer would send 20 MB).
+MAX_ECHOED_ANSWER = 12_000
+
+
+def reask_messages(
+    messages: Sequence[Mapping[str, str]], attempt: Attempt[Any], feedback: str
+) -> list[dict[str, str]]:
+    """``messages`` followed by the model's answer (capped) and the feedback on it."""
+    raw = attempt.raw or ""
+    if len(raw) > MAX_ECHOED_ANSWER:
+        raw = raw[:MAX_ECHOED_ANSWER] + " [... answer cut here: it was too long]"
+    return [
+        *(dict(message) for message in messages),
+        {"role": "assistant", "content": raw or "(no answer)"},
+        {"role": "user", "content": feedback},
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,72 +317,93 @@ class ModelClient:
             return MODEL_ALIAS
         return self.backend.model
 
-    async def complete(
+    async def ask(
         self,
-        messages: list[dict[str, str]],
+        messages: Sequence[Mapping[str, str]],
         response_model: type[T],
         sampling: Sampling,
-    ) -> Completion[T]:
-        """Ask for ``response_model``; re-ask on validation errors; repeat on transport faults.
+    ) -> Attempt[T]:
+        """Send one request for ``response_model`` and return the answer, parsed or not.
 
-        Raises ``ValidationExhausted`` when no answer validated within the re-ask budget, and
-        ``ModelError`` for transport faults that outlast their policy.
+        Transport faults are repeated inside (and counted); an answer of the wrong shape is
+        returned with its ``error``, for the caller to re-ask. Raises ``ModelError`` for
+        transport faults that outlast their policy and for answers cut off at max_tokens.
         """
         from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-        from instructor.v2.core.retry import retry_async_v2
 
         client = await self._connected()
-        ledger = CallLedger()
-        mode = _instructor_mode(self.backend.mode)
+        exchange = _Exchange()
         request: dict[str, Any] = {
             "model": self.model_name,
-            "messages": list(messages),  # re-asks append to this list, not the caller's
+            "messages": [dict(message) for message in messages],
             "temperature": sampling.temperature,
             "max_tokens": sampling.max_tokens,
         }
         if sampling.seed is not None:
             request["seed"] = sampling.seed
-        prepared_model, request = _structured_request(response_model, mode, request)
+        create = self._structured_create(client, exchange)
+        value: T | None = None
+        problem: str | None = None
         try:
-            # instructor's re-ask loop, entered below its per-call request preparation (see
-            # _structured_request): the same requests and re-asks, without the repeated work.
-            value: T = await retry_async_v2(
-                func=self._transport_retrying_create(client, ledger),
-                response_model=prepared_model,
-                provider=_provider(),
-                mode=mode,
-                context=None,
-                max_retries=sampling.max_retries,
-                args=(),
-                kwargs=request,
-                strict=True,
-            )
+            # One answer per call: re-asks are the caller's, with feedback it writes itself.
+            value = await create(response_model=_wrapped(response_model), max_retries=0, **request)
         except IncompleteOutputException as error:
             raise ModelError(
                 f"the model's answer was cut off at max_tokens={sampling.max_tokens}; "
                 "raise --max-tokens or use a model with a larger context",
-                attempts=ledger.attempts,
-                transport_retries=ledger.transport_retries,
-                usage=ledger.usage,
+                attempts=exchange.answers,
+                transport_retries=exchange.transport_retries,
+                usage=exchange.usage,
             ) from error
         except InstructorRetryException as error:
             cause = error.__cause__
+            failed = getattr(error, "failed_attempts", None) or []
+            if failed:
+                cause = failed[-1].exception
             if cause is not None and _is_api_error(cause):
-                raise _transport_error(cause, ledger) from error
-            raise ValidationExhausted(
-                f"no valid answer after {ledger.attempts} attempt(s): "
-                f"{_first_line(str(cause or error))}",
-                ledger=ledger,
-            ) from error
+                raise _transport_error(cause, exchange) from error
+            problem = describe_invalid_answer(cause or error)
         except Exception as error:
             if _is_api_error(error):
-                raise _transport_error(error, ledger) from error
+                raise _transport_error(error, exchange) from error
             raise
-        return Completion(value=value, ledger=ledger)
+        return Attempt(
+            raw=exchange.raw,
+            value=value,
+            error=problem,
+            usage=exchange.usage,
+            transport_retries=exchange.transport_retries,
+        )
 
-    def _transport_retrying_create(
-        self, client: openai.AsyncOpenAI, ledger: CallLedger
+    async def complete(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        response_model: type[T],
+        sampling: Sampling,
+    ) -> Completion[T]:
+        """Ask until an answer has the shape of ``response_model``, re-asking with what was
+        wrong, at most ``sampling.max_retries`` times; raises ``ValidationExhausted``."""
+        attempts: list[Attempt[T]] = []
+        conversation = [dict(message) for message in messages]
+        for _ in range(sampling.max_retries + 1):
+            attempt = await self.ask(conversation, response_model, sampling)
+            attempts.append(attempt)
+            if attempt.value is not None:
+                return Completion(value=attempt.value, attempts=attempts)
+            conversation = reask_messages(
+                messages, attempt, f"Your answer did not match the schema: {attempt.error}"
+            )
+        raise ValidationExhausted(
+            f"no answer of the right shape after {len(attempts)} attempt(s): {attempts[-1].error}",
+            answers=attempts,
+        )
+
+    def _structured_create(
+        self, client: openai.AsyncOpenAI, exchange: _Exchange
     ) -> Callable[..., Awaitable[Any]]:
+        """The SDK's create with our transport policy around it, patched by instructor for
+        the backend's mode (instructor's public ``patch``)."""
+        import instructor
         from tenacity import (
             AsyncRetrying,
             retry_if_exception,
@@ -378,7 +415,7 @@ class ModelClient:
         policy, limiter = self.transport, self.limiter
 
         def count_retry(_state: RetryCallState) -> None:
-            ledger.transport_retries += 1
+            exchange.transport_retries += 1
 
         async def create(**kwargs: Any) -> Any:
             if "tools" in kwargs:
@@ -398,59 +435,63 @@ class ModelClient:
                 with attempt:
                     await limiter.acquire(estimated_tokens(kwargs))
                     response = await raw_create(**kwargs)
-            ledger.record(response)
+            exchange.record(response)
             return response
 
-        return create
+        return cast(
+            Callable[..., Awaitable[Any]],
+            instructor.patch(create=create, mode=_instructor_mode(self.backend.mode)),
+        )
 
 
-def _provider() -> Any:
-    from instructor import Provider
+@dataclass
+class _Exchange:
+    """What one request brought back: the answer's text, tokens, transport repeats."""
 
-    return Provider.OPENAI
+    raw: str | None = None
+    answers: int = 0
+    transport_retries: int = 0
+    usage: TokenUsage = field(default_factory=TokenUsage)
 
-
-def _structured_request(
-    response_model: type[T], mode: Any, request: dict[str, Any]
-) -> tuple[type[T], dict[str, Any]]:
-    """The response model as instructor validates it, and ``request`` with what instructor adds
-    for it (tools and tool_choice, or response_format) -- the request ``instructor.patch``
-    would send.
-
-    Done through instructor, but once per model and mode where the additions do not depend on
-    the messages: per call, instructor wraps the model in a new class (so its cached tool
-    schema never hits and the JSON Schema is built again) and walks the model tree several
-    times; that was 10 ms of the 13 ms the tool spent per article. Modes that write the
-    schema into the messages (json, md_json) are prepared per call."""
-    prepared_model, additions = _request_additions(response_model, mode)
-    if additions is not None:
-        return prepared_model, {**request, **additions}
-    from instructor.v2.core.response import handle_response_model
-
-    prepared, new_request = handle_response_model(
-        prepared_model, mode=mode, provider=_provider(), **request
-    )
-    return cast(type[T], prepared), new_request
-
-
-_PROBE_MESSAGES = ({"role": "user", "content": "probe"},)
+    def record(self, response: Any) -> None:
+        self.answers += 1
+        self.raw = _answer_text(response)
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            self.usage = self.usage + TokenUsage(
+                prompt_tokens=usage.prompt_tokens or 0,
+                completion_tokens=usage.completion_tokens or 0,
+                total_tokens=usage.total_tokens or 0,
+            )
 
 
 @functools.cache
-def _request_additions(response_model: type[T], mode: Any) -> tuple[type[T], dict[str, Any] | None]:
-    from instructor.v2.core.response import handle_response_model
+def _wrapped(response_model: type[T]) -> type[T]:
+    # instructor wraps a plain model in a new class on every call (so its cached tool schema
+    # never hits and the JSON Schema is rebuilt); a model wrapped once is used as it is.
+    import instructor
 
-    probe = {"model": "probe", "messages": [dict(m) for m in _PROBE_MESSAGES]}
-    prepared, prepared_request = handle_response_model(
-        response_model, mode=mode, provider=_provider(), **probe
-    )
-    if prepared_request.get("messages") != list(_PROBE_MESSAGES):
-        return cast(type[T], prepared), None
-    additions = {k: v for k, v in prepared_request.items() if k not in probe}
-    return cast(type[T], prepared), additions
+    return cast(type[T], instructor.openai_schema(response_model))
 
 
-def _instructor_mode(mode: ModeName) -> Any:
+def describe_invalid_answer(error: BaseException) -> str:
+    """Why an answer was not of the requested shape, in a line per problem, without
+    pydantic's boilerplate (the input echoed back, documentation links)."""
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        problems = []
+        for detail in error.errors(include_url=False, include_input=False)[:10]:
+            where = ".".join(str(part) for part in detail["loc"]) or "the answer"
+            problems.append(f"{where}: {detail['msg']}")
+        more = error.error_count() - len(problems)
+        if more > 0:
+            problems.append(f"and {more} more")
+        return "; ".join(problems)
+    return _first_line(str(error)) or type(error).__name__
+
+
+def _instructor_mode(mode: Mode) -> Any:
     import instructor
 
     return {
@@ -526,7 +567,7 @@ def _is_api_error(error: BaseException | None) -> bool:
     return isinstance(error, (openai.APIError, json.JSONDecodeError))
 
 
-def _transport_error(error: BaseException, ledger: CallLedger) -> ModelError:
+def _transport_error(error: BaseException, exchange: _Exchange) -> ModelError:
     import openai
 
     detail = _first_line(str(error))
@@ -540,13 +581,13 @@ def _transport_error(error: BaseException, ledger: CallLedger) -> ModelError:
         message = f"the model server answered {error.status_code}: {detail}"
     else:
         message = f"the model server's answer was unreadable: {detail}"
-    if ledger.transport_retries:
-        message += f" (after {ledger.transport_retries} retries)"
+    if exchange.transport_retries:
+        message += f" (after {exchange.transport_retries} retries)"
     return ModelError(
         message,
-        attempts=ledger.attempts,
-        transport_retries=ledger.transport_retries,
-        usage=ledger.usage,
+        attempts=exchange.answers,
+        transport_retries=exchange.transport_retries,
+        usage=exchange.usage,
     )
 
 

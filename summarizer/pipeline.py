@@ -11,75 +11,43 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import re
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
-from summarizer.cache import ResultCache, cache_key, default_cache_dir
+from summarizer.cache import AnswerConditions, ResultCache, default_cache_dir
+from summarizer.config import Options, Sampling
 from summarizer.errors import (
     ConfigError,
     LocalServerError,
-    ModelError,
     SourceError,
     SummarizerError,
 )
-from summarizer.grounding import (
-    GROUNDING_VERSION,
-    HEADLINE,
-    GroundedExtraction,
-    ItemCheck,
-    check_extraction,
-    grounding_against,
-)
+from summarizer.grounding import GROUNDING_VERSION
 from summarizer.llm import (
     Backend,
-    CallLedger,
     ModelClient,
     RateLimiter,
-    Sampling,
     TransportPolicy,
-    ValidationExhausted,
     resolve_backend,
 )
 from summarizer.models import (
-    SECTIONS,
     Article,
     ArticleExtraction,
     ArticleSummary,
-    EvidenceSpan,
     GroundingReport,
-    LocatedActor,
-    LocatedDisputedPoint,
-    LocatedEvent,
-    LocatedKeyFigure,
-    LocatedPlace,
-    LocatedTimeMention,
-    RejectedItem,
     SummaryMetadata,
     TokenUsage,
 )
-from summarizer.numbers import parse_figure
 from summarizer.prompts import PromptPair, load_prompt
-from summarizer.sources import DEFAULT_MAX_BYTES, iter_sources, load_file
+from summarizer.sources import iter_sources, load_file
+from summarizer.summary import assemble_summary, gather_answers
 
 ARTICLE_TASK = "article_summary"
 T = TypeVar("T")
-
-_LOCATED: dict[str, type[BaseModel]] = {
-    "who": LocatedActor,
-    "what": LocatedEvent,
-    "where": LocatedPlace,
-    "when": LocatedTimeMention,
-    "key_figures": LocatedKeyFigure,
-    "disputed_points": LocatedDisputedPoint,
-}
 
 
 @dataclass(frozen=True)
@@ -146,7 +114,7 @@ class AsyncSummarizer:
         limiter: RateLimiter | None = None,
     ) -> None:
         self.backend = backend
-        self.sampling = sampling or _default_sampling(backend)
+        self.sampling = sampling or Options().sampling(local=backend.kind == "local")
         self.strict = strict
         self.cache = cache
         self.refresh = refresh
@@ -172,27 +140,47 @@ class AsyncSummarizer:
             sentences=article.sentences,
         )
 
+    def conditions(
+        self,
+        task: str,
+        prompt_version: str,
+        response_schema: dict[str, Any],
+        versions: dict[str, str],
+    ) -> AnswerConditions:
+        """What shapes an answer of this summariser's backend besides the request content:
+        for articles here, and for stories (``StoryBuilder``)."""
+        return AnswerConditions(
+            task=task,
+            backend=self.backend.kind,
+            base_url=self.backend.base_url,
+            model=self._client.model_name,
+            mode=str(self.backend.mode),
+            sampling=dataclasses.asdict(self.sampling),
+            strict=self.strict,
+            prompt_version=prompt_version,
+            response_schema=response_schema,
+            versions=versions,
+        )
+
     def cache_key(self, messages: list[dict[str, str]]) -> str:
         """Everything that shapes the answer: backend, model, mode, messages (so template and
         article text), response schema, sampling, strictness, grounding rules. Not the key,
         and not the embedded server's port, which changes every run."""
-        return cache_key({"conditions": self._conditions, "messages": messages})
+        return self._article_conditions.key(messages, self._article_digest)
 
     @functools.cached_property
-    def _conditions(self) -> str:
-        # The same for every article of a run: hashed once (the schema alone is 9 kB of JSON).
-        return cache_key(
-            {
-                "backend": self.backend.kind,
-                "base_url": self.backend.base_url,
-                "model": self._client.model_name,
-                "mode": self.backend.mode,
-                "response_schema": _extraction_schema(),
-                "sampling": dataclasses.asdict(self.sampling),
-                "strict": self.strict,
-                "grounding": GROUNDING_VERSION,
-            }
+    def _article_conditions(self) -> AnswerConditions:
+        return self.conditions(
+            ARTICLE_TASK,
+            self.prompt.version,
+            _extraction_schema(),
+            {"grounding": GROUNDING_VERSION},
         )
+
+    @functools.cached_property
+    def _article_digest(self) -> str:
+        # The same for every article of a run: hashed once (the schema alone is 9 kB of JSON).
+        return self._article_conditions.digest()
 
     async def summarize(self, article: Article) -> ArticleSummary:
         """Summarise one article; raises ``ModelError`` when no usable answer came back.
@@ -205,36 +193,9 @@ class AsyncSummarizer:
             cached = self.cache.get(key)
             if cached is not None:
                 return _as_cache_hit(cached, article)
-        summary = await self._summarize(article, messages)
-        if key is not None and self.cache is not None:
-            self.cache.put(key, summary)
-        return summary
-
-    async def _summarize(self, article: Article, messages: list[dict[str, str]]) -> ArticleSummary:
-        try:
-            with grounding_against(article):
-                completion = await self._client.complete(
-                    messages, GroundedExtraction, self.sampling
-                )
-            ledger = completion.ledger
-            final: ArticleExtraction | None = completion.value
-        except ValidationExhausted as error:
-            if self.strict:
-                raise ModelError(
-                    f"{error} (--strict: unverified items fail the article)",
-                    attempts=error.attempts,
-                    usage=error.usage,
-                ) from error
-            ledger, final = error.ledger, None
-        if self.strict:
-            assert final is not None
-            extraction, checks = final, _checks_of(final, article)
-        else:
-            extraction, checks = _most_verified(ledger, final, article)
-        attempts, retries, usage = ledger.attempts, ledger.transport_retries, ledger.usage
-        return build_summary(
-            extraction,
-            checks,
+        answers = await gather_answers(self._client, messages, article, self.sampling)
+        summary = assemble_summary(
+            answers,
             article,
             SummaryMetadata(
                 source_path=article.path,
@@ -244,14 +205,17 @@ class AsyncSummarizer:
                 sentence_count=len(article.sentences),
                 model=self._client.model_name,
                 backend=self.backend.kind,
-                mode=self.backend.mode,
+                mode=str(self.backend.mode),
                 prompt_version=self.prompt.version,
-                usage=usage,
-                attempts=attempts,
-                transport_retries=retries,
+                usage=TokenUsage(),
+                attempts=0,
                 grounding=GroundingReport(proposed=0, verified=0, rejected=0, score=1.0),
             ),
+            strict=self.strict,
         )
+        if key is not None and self.cache is not None:
+            self.cache.put(key, summary)
+        return summary
 
 
 class Summarizer:
@@ -289,7 +253,7 @@ class Summarizer:
 @functools.cache
 def _extraction_schema() -> dict[str, Any]:
     # Built once per process: pydantic takes about 10 ms to build it.
-    return GroundedExtraction.model_json_schema()
+    return ArticleExtraction.model_json_schema()
 
 
 def _as_cache_hit(summary: ArticleSummary, article: Article) -> ArticleSummary:
@@ -298,183 +262,6 @@ def _as_cache_hit(summary: ArticleSummary, article: Article) -> ArticleSummary:
         update={"cache_hit": True, "source_path": article.path, "title": article.title}
     )
     return summary.model_copy(update={"metadata": metadata})
-
-
-def _default_sampling(backend: Backend) -> Sampling:
-    # A fixed seed makes the embedded model's answers (and so recordings) reproducible.
-    return Sampling(seed=0) if backend.kind == "local" else Sampling()
-
-
-def _most_verified(
-    ledger: CallLedger, final: ArticleExtraction | None, article: Article
-) -> tuple[ArticleExtraction, list[ItemCheck]]:
-    """Of all answers of the right shape, the one with the most verified items (the later one
-    on a tie). Re-asks teach a weak model that proposing nothing passes, so the last answer is
-    often emptier than an earlier one whose checked items are worth keeping."""
-    if final is not None and len(ledger.answers) <= 1:
-        return final, _checks_of(final, article)  # the first answer passed: nothing to weigh
-    candidates: list[ArticleExtraction] = []
-    last_problem = "no answer"
-    for answer in ledger.answers:
-        try:
-            candidates.append(ArticleExtraction.model_validate_json(answer))
-        except ValidationError as invalid:
-            first = invalid.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "answer"
-            last_problem = f"at {where}: {first['msg']}"
-    if final is not None and not candidates:
-        candidates.append(final)
-    if not candidates:
-        raise ModelError(
-            f"no answer matched the schema after {ledger.attempts} attempt(s) "
-            f"(last problem {last_problem})",
-            attempts=ledger.attempts,
-            transport_retries=ledger.transport_retries,
-            usage=ledger.usage,
-        )
-    best: tuple[int, int, ArticleExtraction, list[ItemCheck]] | None = None
-    for position, candidate in enumerate(candidates):
-        checks = check_extraction(candidate, article)
-        verified = sum(check.ok for check in checks)
-        if best is None or (verified, position) >= (best[0], best[1]):
-            best = (verified, position, candidate, checks)
-    assert best is not None
-    return best[2], best[3]
-
-
-def _checks_of(extraction: ArticleExtraction, article: Article) -> list[ItemCheck]:
-    if isinstance(extraction, GroundedExtraction):
-        return extraction.checks_against(article)
-    return check_extraction(extraction, article)
-
-
-# --------------------------------------------------------------------------------------------
-# From checked extraction to summary
-# --------------------------------------------------------------------------------------------
-
-
-def build_summary(
-    extraction: ArticleExtraction,
-    checks: list[ItemCheck],
-    article: Article,
-    metadata: SummaryMetadata,
-) -> ArticleSummary:
-    """Keep verified items (located and normalised); list the others under ``rejected``."""
-    sections: dict[str, list[Any]] = {section: [] for section in SECTIONS}
-    rejected: list[RejectedItem] = []
-    headline = _clean_headline(extraction.headline)
-    for check in checks:
-        if check.section == HEADLINE:
-            if not check.ok:
-                # An unsupported headline is not shown as fact: the article's own title (or
-                # its first sentence) stands in, and the model's version is listed as rejected.
-                rejected.append(
-                    RejectedItem(
-                        section=HEADLINE, item={"headline": headline}, reasons=list(check.problems)
-                    )
-                )
-                headline = article.title or article.sentences[0].text
-            continue
-        if check.ok:
-            sections[check.section].append(_locate(check.section, check.item, article))
-        else:
-            rejected.append(
-                RejectedItem(
-                    section=check.section,
-                    item=check.item.model_dump(mode="json"),
-                    reasons=list(check.problems),
-                )
-            )
-    item_checks = [check for check in checks if check.section != HEADLINE]
-    proposed = len(item_checks)
-    verified = sum(check.ok for check in item_checks)
-    metadata = metadata.model_copy(
-        update={
-            "grounding": GroundingReport(
-                proposed=proposed,
-                verified=verified,
-                rejected=proposed - verified,
-                score=round(verified / proposed, 4) if proposed else 1.0,
-            )
-        }
-    )
-    return ArticleSummary(
-        headline=headline,
-        rejected=rejected,
-        metadata=metadata,
-        **sections,
-    )
-
-
-def _locate(section: str, item: BaseModel, article: Article) -> BaseModel:
-    data = item.model_dump()
-    data["evidence"] = list(dict.fromkeys(data["evidence"]))  # same id cited twice: once
-    spans = []
-    for sentence_id in data["evidence"]:
-        sentence = article.sentence(sentence_id)
-        if sentence is not None:
-            spans.append(
-                EvidenceSpan(
-                    sentence=sentence.id, start=sentence.start, end=sentence.end, text=sentence.text
-                )
-            )
-    data["evidence_spans"] = spans
-    if section == "key_figures":
-        data["value"] = parse_figure(data["value_text"])
-    elif section == "when":
-        data["date"] = resolve_date(data["text"], article.published)
-    return _LOCATED[section].model_validate(data)
-
-
-def _clean_headline(headline: str) -> str:
-    # Small models echo the citation marker they were shown: "[S1] ..." or "S1. ...".
-    return re.sub(r"^\[?S\d+\]?[.:]?\s*", "", headline).strip().rstrip('",').strip()
-
-
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_RELATIVE_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1, "tonight": 0}
-
-
-def resolve_date(text: str, published: date | None) -> str | None:
-    """An ISO date for a time expression when the text and publication date make it certain.
-
-    "yesterday" resolves against the publication date; "February 2" takes its year from it;
-    "2 February 2020" needs nothing. Anything vaguer ("last year", "in August") stays None.
-    """
-    lowered = text.lower()
-    for word, offset in _RELATIVE_DAYS.items():
-        if re.search(rf"\b{word}\b", lowered):
-            return (published + timedelta(days=offset)).isoformat() if published else None
-    iso = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", text)
-    if iso:
-        try:
-            return date(int(iso[1]), int(iso[2]), int(iso[3])).isoformat()
-        except ValueError:
-            return None
-    day_month = re.search(
-        rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS})\b(?:\s+(\d{{4}}))?", lowered
-    )
-    month_day = re.search(
-        rf"\b({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", lowered
-    )
-    if not (day_month or month_day):
-        return None
-    from dateutil import parser as date_parser
-
-    match = day_month or month_day
-    assert match is not None
-    year_written = match.group(3)
-    if not year_written and published is None:
-        return None
-    default = datetime(published.year if published else 2000, 1, 1)
-    try:
-        parsed = date_parser.parse(match.group(0), default=default)
-    except (ValueError, OverflowError):
-        return None
-    return parsed.date().isoformat()
 
 
 # --------------------------------------------------------------------------------------------
@@ -486,41 +273,35 @@ ResultCallback = Callable[[Article | None, ArticleSummary | ArticleFailure], Non
 
 @asynccontextmanager
 async def open_summarizer(
+    options: Options | None = None,
     *,
-    model: str | None = None,
-    base_url: str | None = None,
-    mode: Any = None,
-    sampling: Sampling | None = None,
-    strict: bool = False,
-    api_key: str | None = None,
-    cache: bool = True,
-    cache_dir: Path | str | None = None,
-    refresh: bool = False,
     transport: TransportPolicy | None = None,
-    rpm: float | None = None,
-    tpm: float | None = None,
+    **keywords: Any,
 ) -> AsyncIterator[AsyncSummarizer]:
     """A connected ``AsyncSummarizer`` for the backend these options choose.
 
-    ``cache=False`` bypasses the result cache; ``refresh=True`` ignores stored results and
-    overwrites them; ``cache_dir`` moves it (default: ``SUMMARIZER_CACHE_DIR`` or the user cache
-    folder). ``rpm`` / ``tpm`` cap requests and tokens per minute.
+    ``options`` is an ``Options``; keywords of the same names override it (``model=``,
+    ``cache=False``, ...). ``cache=False`` bypasses the result cache; ``refresh=True`` ignores
+    stored results and overwrites them; ``cache_dir`` moves it (default:
+    ``SUMMARIZER_CACHE_DIR`` or the user cache folder). ``rpm`` / ``tpm`` cap requests and
+    tokens per minute.
     """
-    backend = resolve_backend(model=model, base_url=base_url, mode=mode)
-    limiter = RateLimiter(rpm=rpm, tpm=tpm)
+    chosen = Options.from_keywords(options, keywords)
+    backend = resolve_backend(chosen)
+    limiter = RateLimiter(rpm=chosen.rpm, tpm=chosen.tpm)
     with ExitStack() as stack:
         result_cache = None
-        if cache:
-            folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        if chosen.cache:
+            folder = chosen.cache_dir if chosen.cache_dir is not None else default_cache_dir()
             result_cache = stack.enter_context(ResultCache(folder))
         try:
             async with AsyncSummarizer(
                 backend,
-                sampling=sampling,
-                strict=strict,
-                api_key=api_key,
+                sampling=chosen.sampling(local=backend.kind == "local"),
+                strict=chosen.strict,
+                api_key=chosen.api_key,
                 cache=result_cache,
-                refresh=refresh,
+                refresh=chosen.refresh,
                 transport=transport,
                 limiter=limiter,
             ) as summarizer:
@@ -530,46 +311,46 @@ async def open_summarizer(
                 result_cache.record_run()
 
 
-def summarize_article(article: Article | Path | str, **options: Any) -> ArticleSummary:
+def summarize_article(
+    article: Article | Path | str, options: Options | None = None, **keywords: Any
+) -> ArticleSummary:
     """Summarise one article (an ``Article`` or a file path). Options as ``open_summarizer``."""
-    if not isinstance(article, Article):
-        article = load_file(article, max_bytes=options.pop("max_bytes", DEFAULT_MAX_BYTES))
-    loaded = article
+    chosen = Options.from_keywords(options, keywords)
+    loaded = (
+        article if isinstance(article, Article) else load_file(article, max_bytes=chosen.max_bytes)
+    )
 
     async def run() -> ArticleSummary:
-        async with open_summarizer(**options) as summarizer:
+        async with open_summarizer(chosen) as summarizer:
             return await summarizer.summarize(loaded)
 
     return run_sync(run())
 
 
-def default_concurrency(backend_kind: str) -> int:
-    """The embedded server answers one request at a time; hosted APIs take many."""
-    return 1 if backend_kind == "local" else 8
-
-
-def summarize_folder(paths: Path | str | Iterable[Path | str], **options: Any) -> FolderResult:
+def summarize_folder(
+    paths: Path | str | Iterable[Path | str], options: Options | None = None, **keywords: Any
+) -> FolderResult:
     """Summarise every article under ``paths`` (files or folders, recursively).
 
     Takes ``asummarize_folder``'s options. Per-file problems become ``ArticleFailure``s; the
     other articles are still summarised."""
-    return run_sync(asummarize_folder(paths, **options))
+    return run_sync(asummarize_folder(paths, options, **keywords))
 
 
 async def asummarize_folder(
     paths: Path | str | Iterable[Path | str],
+    options: Options | None = None,
     *,
     on_result: ResultCallback | None = None,
     on_loaded: Callable[[list[Article]], None] | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    concurrency: int | None = None,
     keep_summaries: bool = True,
     summarizer: AsyncSummarizer | None = None,
-    **options: Any,
+    **keywords: Any,
 ) -> FolderResult:
-    """Summarise every article under ``paths``, ``concurrency`` at a time (default: 1 for the
-    embedded model, 8 for hosted APIs); other options as ``open_summarizer``, or pass an open
-    ``summarizer`` to share its connection (and embedded server) with other work.
+    """Summarise every article under ``paths``, ``options.concurrency`` at a time (default: 1
+    for the embedded model, 8 for hosted APIs); ``options`` (or keywords of the same names) as
+    ``open_summarizer``, or pass an open ``summarizer`` to share its connection (and embedded
+    server) with other work.
 
     Files are read as slots free up, so a run holds only the articles in flight. ``on_loaded``
     is called with each article as it is read, in input order; ``on_result`` as each article
@@ -577,18 +358,17 @@ async def asummarize_folder(
     ``FolderResult`` lists summaries in input order, whatever the concurrency; with
     ``keep_summaries=False`` it only counts them, and memory stays flat however many there
     are."""
+    chosen = Options.from_keywords(options, keywords)
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    if concurrency is not None and concurrency < 1:
-        raise ConfigError("--concurrency must be at least 1")
     result = FolderResult()
-    sources = iter_sources(paths, max_bytes=max_bytes, skipped=result.skipped)
+    sources = iter_sources(paths, max_bytes=chosen.max_bytes, skipped=result.skipped)
     first = _next_article(sources, result, on_result)
     if first is None:
         return result
     kept: dict[int, ArticleSummary | ArticleFailure] = {}
-    async with _use_or_open(summarizer, options) as active:
-        slots = asyncio.Semaphore(concurrency or default_concurrency(active.backend.kind))
+    async with _use_or_open(summarizer, chosen) as active:
+        slots = asyncio.Semaphore(chosen.concurrency_for(local=active.backend.kind == "local"))
 
         async def one(position: int, article: Article) -> None:
             outcome: ArticleSummary | ArticleFailure
@@ -647,12 +427,12 @@ def _next_article(
 
 @asynccontextmanager
 async def _use_or_open(
-    summarizer: AsyncSummarizer | None, options: dict[str, Any]
+    summarizer: AsyncSummarizer | None, options: Options
 ) -> AsyncIterator[AsyncSummarizer]:
     if summarizer is not None:
         yield summarizer
     else:
-        async with open_summarizer(**options) as opened:
+        async with open_summarizer(options) as opened:
             yield opened
 
 

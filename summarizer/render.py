@@ -14,11 +14,12 @@ from collections.abc import Iterable, Iterator, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO
 
 import jinja2
 from markupsafe import Markup
 
+from summarizer.config import OutputFormat
 from summarizer.models import (
     SECTIONS,
     Article,
@@ -30,7 +31,6 @@ from summarizer.models import (
     StorySummary,
 )
 
-OutputFormat = Literal["json", "jsonl", "md", "html"]
 # Formats that hold the whole run in one file, and that file's name.
 RUN_FILES = {"jsonl": "summaries.jsonl", "md": "report.md", "html": "report.html"}
 

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from summarizer.config import DEFAULT_MAX_BYTES
 from summarizer.errors import SourceError
 from summarizer.models import Article, Sentence
 
@@ -30,7 +31,6 @@ TITLE_FIELDS = ("title", "headline")
 DATE_FIELDS = ("date", "published", "published_at", "publishedAt", "date_publish", "pubDate")
 AUTHOR_FIELDS = ("author", "authors", "byline")
 SOURCE_FIELDS = ("source", "outlet", "url")
-DEFAULT_MAX_BYTES = 5_000_000
 MIN_HTML_TEXT_CHARS = 25
 
 

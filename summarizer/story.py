@@ -13,7 +13,6 @@ different batches meet, until a section fits one prompt.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from summarizer.alignment import (
     list_items,
     story_sources,
 )
-from summarizer.cache import cache_key
+from summarizer.config import Options
 from summarizer.errors import LocalServerError, ModelError
 from summarizer.grounding import GROUNDING_VERSION
 from summarizer.llm import ValidationExhausted
@@ -52,7 +51,6 @@ from summarizer.pipeline import (
     run_sync,
 )
 from summarizer.prompts import PromptPair, load_prompt
-from summarizer.sources import DEFAULT_MAX_BYTES
 
 STORY_TASK = "story_alignment"
 # Items per alignment prompt: about 30 tokens each, so a batch stays near 2,000 prompt tokens,
@@ -98,29 +96,25 @@ class StoryBuilder:
     def cache_key(self, summaries: Sequence[ArticleSummary]) -> str:
         """The member summaries' content (not their run metadata) and everything that shapes
         the alignment answer."""
-        backend = self.summarizer.backend
-        return cache_key(
+        conditions = self.summarizer.conditions(
+            STORY_TASK,
+            self.prompt.version,
+            self._response_schema,
             {
-                "task": STORY_TASK,
-                "prompt_version": self.prompt.version,
-                "backend": backend.kind,
-                "base_url": backend.base_url,
-                "model": self.summarizer.client.model_name,
-                "mode": backend.mode,
-                "response_schema": self._response_schema,
-                "sampling": dataclasses.asdict(self.summarizer.sampling),
                 "alignment": ALIGNMENT_VERSION,
                 "grounding": GROUNDING_VERSION,
-                "max_items_per_prompt": self.max_items_per_prompt,
-                "summaries": [
-                    {
-                        "article_id": summary.metadata.article_id,
-                        "path": summary.metadata.source_path,
-                        "content": summary.model_dump(mode="json", exclude={"metadata"}),
-                    }
-                    for summary in summaries
-                ],
-            }
+                "max_items_per_prompt": str(self.max_items_per_prompt),
+            },
+        )
+        return conditions.key(
+            [
+                {
+                    "article_id": summary.metadata.article_id,
+                    "path": summary.metadata.source_path,
+                    "content": summary.model_dump(mode="json", exclude={"metadata"}),
+                }
+                for summary in summaries
+            ]
         )
 
     async def build(
@@ -216,10 +210,10 @@ class StoryBuilder:
                 messages, StoryAlignment, self.summarizer.sampling
             )
         except ValidationExhausted as error:
-            spend.usage = spend.usage + error.ledger.usage
-            spend.attempts += error.ledger.attempts
+            spend.usage = spend.usage + error.usage
+            spend.attempts += error.attempts
             spend.notes.append(
-                f"an alignment answer did not validate after {error.ledger.attempts} "
+                f"an alignment answer did not validate after {error.attempts} "
                 f"attempt(s); its {len(batch)} items were linked by code only"
             )
             return
@@ -234,8 +228,8 @@ class StoryBuilder:
                 "by code only"
             )
             return
-        spend.usage = spend.usage + completion.ledger.usage
-        spend.attempts += completion.ledger.attempts
+        spend.usage = spend.usage + completion.usage
+        spend.attempts += len(completion.attempts)
         alignment.add_proposals(completion.value, listed)
 
 
@@ -291,18 +285,18 @@ def _round_robin(items: list[StoryItem], rotation: int) -> list[StoryItem]:
 
 async def asummarize_story(
     paths: Path | str | Iterable[Path | str],
+    options: Options | None = None,
     *,
     on_result: ResultCallback | None = None,
     on_loaded: Callable[[list[Article]], None] | None = None,
     max_items_per_prompt: int = DEFAULT_MAX_ITEMS_PER_PROMPT,
-    concurrency: int | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    **options: Any,
+    **keywords: Any,
 ) -> StoryResult:
     """Summarise every article under ``paths``, then synthesise them as one story.
 
     All the articles given form one story; to make several, call once per folder. Options as
     ``asummarize_folder`` (``on_result`` sees each article as it finishes)."""
+    chosen = Options.from_keywords(options, keywords)
     articles: dict[str, Article] = {}
 
     def record(article: Article | None, outcome: ArticleSummary | ArticleFailure) -> None:
@@ -311,14 +305,9 @@ async def asummarize_story(
         if on_result is not None:
             on_result(article, outcome)
 
-    async with open_summarizer(**options) as summarizer:
+    async with open_summarizer(chosen) as summarizer:
         result = await asummarize_folder(
-            paths,
-            summarizer=summarizer,
-            on_result=record,
-            on_loaded=on_loaded,
-            max_bytes=max_bytes,
-            concurrency=concurrency,
+            paths, chosen, summarizer=summarizer, on_result=record, on_loaded=on_loaded
         )
         if not result.summaries:
             return StoryResult(articles=result)
@@ -327,6 +316,8 @@ async def asummarize_story(
     return StoryResult(articles=result, story=story)
 
 
-def summarize_story(paths: Path | str | Iterable[Path | str], **options: Any) -> StoryResult:
+def summarize_story(
+    paths: Path | str | Iterable[Path | str], options: Options | None = None, **keywords: Any
+) -> StoryResult:
     """Sync ``asummarize_story``: ``summarize_story("news/pompeo-visit/").story``."""
-    return run_sync(asummarize_story(paths, **options))
+    return run_sync(asummarize_story(paths, options, **keywords))

@@ -41,6 +41,7 @@ class FakeModelServer:
         retry_after: str = "0.2",
         grounded: bool = False,
         jitter: float = 0.0,
+        answers: Iterable[str] = (),
     ) -> None:
         self.faults = list(faults)
         unknown = set(self.faults) - set(FAULTS)
@@ -51,6 +52,8 @@ class FakeModelServer:
         self.retry_after = retry_after
         self.grounded = grounded
         self.jitter = jitter  # extra latency, uniform in [0, jitter): answers overtake others
+        # Answers (the JSON a model would write) to give first, in order; then the default.
+        self.answers = list(answers)
         self.requests: list[dict[str, Any]] = []
         self.completions = 0
         self._lock = threading.Lock()
@@ -130,7 +133,8 @@ class FakeModelServer:
                         time.sleep(server.latency + random.uniform(0, server.jitter))
                     with server._lock:
                         server.completions += 1
-                    self._send_json(200, _completion(body, server.grounded))
+                        scripted = server.answers.pop(0) if server.answers else None
+                    self._send_json(200, _completion(body, server.grounded, scripted))
 
             def _send_json(
                 self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None
@@ -168,7 +172,9 @@ def _message(request: dict[str, Any], arguments: str) -> dict[str, Any]:
     return {"role": "assistant", "content": None, "tool_calls": [call]}
 
 
-def _completion(request: dict[str, Any], grounded: bool = False) -> dict[str, Any]:
+def _completion(
+    request: dict[str, Any], grounded: bool = False, scripted: str | None = None
+) -> dict[str, Any]:
     user = next((m["content"] for m in request.get("messages", []) if m["role"] == "user"), "")
     sentences = re.findall(r"^\[(S\d+)\] (.+)$", user, re.MULTILINE)
     headline = _clip(sentences[0][1] if sentences else "An article.", 200)
@@ -176,7 +182,7 @@ def _completion(request: dict[str, Any], grounded: bool = False) -> dict[str, An
     answer.update(_grounded_items(sentences) if grounded else {})
     for section in ("who", "what", "where", "when", "key_figures", "disputed_points"):
         answer.setdefault(section, [])
-    arguments = json.dumps(answer)
+    arguments = scripted if scripted is not None else json.dumps(answer)
     prompt_tokens = sum(len(str(m.get("content", ""))) for m in request["messages"]) // 4
     completion_tokens = len(arguments) // 4
     return {

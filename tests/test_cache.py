@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from summarizer import Backend, Sampling, Summarizer, load_file, summarize_folder
+from summarizer import Backend, Summarizer, load_file, summarize_folder
 from summarizer.cache import FILE_NAME, ResultCache
 from summarizer.cli import app
 from tests.conftest import ROOT, SEEDS
@@ -47,10 +47,10 @@ def test_a_rerun_over_unchanged_articles_costs_no_tokens(tmp_path: Path) -> None
     "change",
     [
         {"model": "other-model"},
-        {"sampling": Sampling(temperature=0.7)},
-        {"sampling": Sampling(seed=7)},
-        {"sampling": Sampling(max_tokens=999)},
-        {"sampling": Sampling(max_retries=0)},
+        {"temperature": 0.7},
+        {"seed": 7},
+        {"max_tokens": 999},
+        {"max_retries": 0},
         {"mode": "json_schema"},
         {"strict": True},
     ],

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.grounding import check_extraction
 from summarizer.models import ArticleExtraction, GroundingReport, SummaryMetadata, TokenUsage
-from summarizer.pipeline import build_summary
 from summarizer.render import OutputWriter
 from summarizer.sources import load_file
+from summarizer.summary import build_summary
 from tests.conftest import SEEDS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -56,7 +55,7 @@ def _report(tmp_path: Path) -> Path:
         model="m", backend="local", mode="tools", prompt_version="p@1", usage=TokenUsage(),
         attempts=1, grounding=GroundingReport(proposed=0, verified=0, rejected=0, score=1.0),
     )  # fmt: skip
-    summary = build_summary(extraction, check_extraction(extraction, ARTICLE), ARTICLE, metadata)
+    summary = build_summary(extraction, ARTICLE, metadata)
     with OutputWriter(tmp_path, "html") as writer:
         return writer.add(summary, ARTICLE)
 

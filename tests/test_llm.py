@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 import httpx2
 import openai
 import pytest
 
+from summarizer.config import Mode
 from summarizer.errors import ConfigError
 from summarizer.llm import (
     LOCAL_REQUEST_TIMEOUT,
+    MAX_ECHOED_ANSWER,
     Backend,
     ModelClient,
     Sampling,
     TransportPolicy,
+    ValidationExhausted,
     _retry_after_seconds,
     is_transient,
     resolve_backend,
 )
 from summarizer.models import ArticleExtraction
+from tests.fake_server import FakeModelServer
 
 
 def test_no_key_and_no_server_means_the_local_model() -> None:
@@ -123,27 +129,75 @@ def test_the_embedded_model_gets_time_to_answer_on_a_slow_machine() -> None:
     )
 
 
+def _ask(server: FakeModelServer, mode: str = "tools", *, retries: int = 2) -> Any:
+    backend = Backend("openai-compatible", "fake-model", server.base_url, Mode(mode))
+
+    async def run() -> Any:
+        async with ModelClient(backend) as client:
+            return await client.complete(MESSAGES, ArticleExtraction, Sampling(max_retries=retries))
+
+    return asyncio.run(run())
+
+
+MESSAGES = [{"role": "system", "content": "Rules."}, {"role": "user", "content": "[S1] A."}]
+VALID = json.dumps({"headline": "A."})
+
+
 @pytest.mark.parametrize("mode", ["tools", "json_schema", "json", "md_json"])
 def test_requests_are_what_instructor_patch_would_send(mode: str) -> None:
-    """The client prepares instructor's request additions once and enters its re-ask loop
-    directly; what goes to the server must stay what ``instructor.patch`` sends."""
+    """What goes to the server is what a plain ``instructor.patch`` of the SDK sends."""
     import instructor
     from instructor.core.exceptions import InstructorRetryException
 
-    from summarizer.grounding import GroundedExtraction
-    from summarizer.llm import _instructor_mode, _structured_request
+    from summarizer.llm import _instructor_mode
 
-    sent: list[dict[str, object]] = []
+    sent: list[dict[str, Any]] = []
 
-    async def capture(**kwargs: object) -> object:
+    async def capture(**kwargs: Any) -> Any:
         sent.append(kwargs)
         raise RuntimeError("captured")  # the request is all this test needs
 
-    messages = [{"role": "system", "content": "Rules."}, {"role": "user", "content": "[S1] A."}]
-    request = {"model": "m", "messages": messages, "temperature": 0.0, "max_tokens": 10}
-    patched = instructor.patch(create=capture, mode=_instructor_mode(mode))
+    request = {"model": "fake-model", "messages": MESSAGES, "temperature": 0.0, "max_tokens": 2048}
+    patched = instructor.patch(create=capture, mode=_instructor_mode(Mode(mode)))
     with pytest.raises(InstructorRetryException, match="captured"):
-        asyncio.run(patched(response_model=GroundedExtraction, max_retries=0, **request))
-    _, ours = _structured_request(GroundedExtraction, _instructor_mode(mode), dict(request))
-    assert ours == sent[0]
-    assert messages[0]["content"] == "Rules."  # the caller's messages are left alone
+        asyncio.run(patched(response_model=ArticleExtraction, max_retries=1, **request))
+    with FakeModelServer() as server:
+        _ask(server, mode)
+    received = server.requests[0]
+    assert {key: received[key] for key in sent[0]} == json.loads(json.dumps(sent[0]))
+    assert MESSAGES[0]["content"] == "Rules."  # the caller's messages are left alone
+
+
+def test_an_answer_of_the_wrong_shape_is_reasked_with_what_was_wrong() -> None:
+    with FakeModelServer(answers=['{"headline": 5, "who": "nobody"}', VALID]) as server:
+        completion = _ask(server)
+    assert completion.value.headline == "A."
+    assert [attempt.parsed for attempt in completion.attempts] == [False, True]
+    reask = server.requests[1]["messages"]
+    assert reask[:2] == MESSAGES
+    assert reask[2] == {"role": "assistant", "content": '{"headline": 5, "who": "nobody"}'}
+    assert "headline" in reask[3]["content"]
+    assert "who" in reask[3]["content"]
+    assert "errors.pydantic.dev" not in reask[3]["content"]  # no boilerplate, no links
+    assert completion.usage.total_tokens == sum(a.usage.total_tokens for a in completion.attempts)
+
+
+def test_when_reasks_run_out_the_error_counts_every_attempt_and_says_why() -> None:
+    bad = '{"headline": 5}'
+    with (
+        FakeModelServer(answers=[bad, bad, bad]) as server,
+        pytest.raises(ValidationExhausted, match="after 2 attempt") as raised,
+    ):
+        _ask(server, retries=1)
+    assert len(server.requests) == 2
+    assert raised.value.attempts == 2
+    assert raised.value.usage.total_tokens > 0
+    assert "headline" in str(raised.value)
+
+
+def test_a_runaway_answer_is_not_echoed_whole_in_the_reask() -> None:
+    runaway = '{"headline": "' + "x" * 100_000 + '", "who": 1}'
+    with FakeModelServer(answers=[runaway, VALID]) as server:
+        _ask(server)
+    echoed = server.requests[1]["messages"][2]["content"]
+    assert len(echoed) < MAX_ECHOED_ANSWER + 100

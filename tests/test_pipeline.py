@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.dates import resolve_date
 from summarizer.grounding import check_extraction
+from summarizer.llm import Attempt
 from summarizer.models import (
     Article,
     ArticleExtraction,
@@ -17,9 +19,9 @@ from summarizer.models import (
     SummaryMetadata,
     TokenUsage,
 )
-from summarizer.pipeline import build_summary, resolve_date
 from summarizer.render import OutputFormat, OutputWriter, render_json, render_markdown
 from summarizer.sources import make_article
+from summarizer.summary import CheckedAnswer, assemble_summary, build_summary
 from tests.test_grounding import ARTICLE
 
 
@@ -66,7 +68,7 @@ def _summary() -> object:
             "when": [{"text": "on February 2", "date": "1999-01-01", "evidence": ["S1"]}],
         }
     )
-    return build_summary(extraction, check_extraction(extraction, ARTICLE), ARTICLE, _metadata())
+    return build_summary(extraction, ARTICLE, _metadata())
 
 
 def test_unsupported_items_are_moved_to_rejected_and_counted() -> None:
@@ -155,16 +157,30 @@ def _summary_of(article: Article) -> ArticleSummary:
     extraction = ArticleExtraction(headline=article.sentences[0].text)
     return build_summary(
         extraction,
-        check_extraction(extraction, article),
         article,
         _metadata().model_copy(update={"source_path": article.path, "article_id": article.id}),
     )
 
 
-def test_the_answer_with_most_verified_items_is_kept_not_merely_the_last() -> None:
-    from summarizer.llm import CallLedger
-    from summarizer.pipeline import _most_verified
+def _answers(*raw_answers: str, tokens: int = 0) -> list[CheckedAnswer]:
+    answers = []
+    for raw in raw_answers:
+        try:
+            value: ArticleExtraction | None = ArticleExtraction.model_validate_json(raw)
+        except ValueError:
+            value = None
+        attempt = Attempt(
+            raw=raw,
+            value=value,
+            error=None if value else "not of the schema",
+            usage=TokenUsage(total_tokens=tokens),
+        )
+        checks = tuple(check_extraction(value, ARTICLE)) if value else ()
+        answers.append(CheckedAnswer(attempt, checks))
+    return answers
 
+
+def test_items_verified_in_any_answer_are_kept_once_and_the_rest_rejected() -> None:
     rich = {
         "headline": "Pompeo visits.",
         "who": [{"name": "Mike Pompeo", "kind": "person", "role": "visitor", "evidence": ["S1"]}],
@@ -172,44 +188,108 @@ def test_the_answer_with_most_verified_items_is_kept_not_merely_the_last() -> No
     }
     invented = {**rich, "who": [{**rich["who"][0], "name": "John Kerry"}]}
     empty = {"headline": "Pompeo visits."}
-    ledger = CallLedger(
-        attempts=4,
-        answers=[
-            '{"headline": "cut off',
-            json.dumps(rich),
-            json.dumps(invented),
-            json.dumps(empty),
-        ],
-    )
+    answers = _answers(
+        '{"headline": "cut off', json.dumps(rich), json.dumps(invented), json.dumps(empty),
+        tokens=5,
+    )  # fmt: skip
 
-    extraction, checks = _most_verified(ledger, None, ARTICLE)
+    summary = assemble_summary(answers, ARTICLE, _metadata())
 
-    assert extraction.who[0].name == "Mike Pompeo"
-    assert [(c.label, c.ok) for c in checks] == [
-        ("headline", True),
-        ("who[0]", True),
-        ("where[0]", True),
-    ]
+    assert [actor.name for actor in summary.who] == ["Mike Pompeo"]
+    assert [place.name for place in summary.where] == ["Nur-Sultan"]  # verified twice, kept once
+    assert [(r.section, r.item["name"]) for r in summary.rejected] == [("who", "John Kerry")]
+    assert "John Kerry" in summary.rejected[0].reasons[0]
+    grounding = summary.metadata.grounding
+    assert (grounding.proposed, grounding.verified, grounding.rejected) == (3, 2, 1)
+    assert summary.metadata.attempts == 4
+    assert summary.metadata.usage.total_tokens == 20
+
+
+def test_strict_fails_the_article_when_any_item_never_verified() -> None:
+    from summarizer.errors import ModelError
+
+    invented = {
+        "headline": "Pompeo visits.",
+        "who": [{"name": "John Kerry", "kind": "person", "role": "visitor", "evidence": ["S1"]}],
+    }
+    with pytest.raises(ModelError, match="--strict"):
+        assemble_summary(_answers(json.dumps(invented)), ARTICLE, _metadata(), strict=True)
 
 
 def test_no_answer_of_the_right_shape_is_a_model_error_with_its_cost() -> None:
     from summarizer.errors import ModelError
-    from summarizer.llm import CallLedger
-    from summarizer.pipeline import _most_verified
 
-    ledger = CallLedger(attempts=2, answers=["{", '{"who": 3}'], usage=TokenUsage(total_tokens=9))
     with pytest.raises(ModelError, match="no answer matched the schema after 2") as raised:
-        _most_verified(ledger, None, ARTICLE)
-    assert raised.value.usage == TokenUsage(total_tokens=9)
+        assemble_summary(_answers("{", '{"who": 3}', tokens=4), ARTICLE, _metadata())
+    assert raised.value.usage == TokenUsage(total_tokens=8)
 
 
 def test_an_unsupported_headline_is_replaced_and_listed_as_rejected() -> None:
     extraction = ArticleExtraction.model_validate(
         {"headline": "Pompeo announces sanctions on Chinese banks in Geneva"}
     )
-    summary = build_summary(extraction, check_extraction(extraction, ARTICLE), ARTICLE, _metadata())
+    summary = build_summary(extraction, ARTICLE, _metadata())
     assert summary.headline == ARTICLE.sentences[0].text
     assert [(r.section, r.item) for r in summary.rejected] == [
         ("headline", {"headline": "Pompeo announces sanctions on Chinese banks in Geneva"})
     ]
     assert summary.metadata.grounding.rejected == 0  # items, not the headline
+
+
+def test_a_grounding_reask_asks_only_about_failed_items_and_keeps_what_verified(
+    tmp_path: Path,
+) -> None:
+    from summarizer.pipeline import summarize_article
+    from tests.fake_server import FakeModelServer
+
+    pompeo = {"name": "Mike Pompeo", "kind": "person", "role": "visitor", "evidence": ["S1"]}
+    kerry = {**pompeo, "name": "John Kerry"}
+    first = {"headline": "Pompeo visits Nur-Sultan.", "who": [pompeo, kerry]}
+    second = {"headline": "Pompeo visits.", "where": [{"name": "Nur-Sultan", "role": "visited",
+                                                      "evidence": ["S1"]}]}  # fmt: skip
+    with FakeModelServer(answers=[json.dumps(first), json.dumps(second)]) as server:
+        summary = summarize_article(
+            ARTICLE, base_url=server.base_url, model="fake-model", cache=False, max_retries=1
+        )
+    feedback = server.requests[1]["messages"][-1]["content"]
+    assert "who[1]" in feedback
+    assert "John Kerry" in feedback
+    assert "who[0]" not in feedback  # Pompeo verified: not asked about again
+    assert [actor.name for actor in summary.who] == ["Mike Pompeo"]  # kept from answer 1
+    assert [place.name for place in summary.where] == ["Nur-Sultan"]  # added by answer 2
+    assert [(r.section, r.item["name"]) for r in summary.rejected] == [("who", "John Kerry")]
+    assert summary.metadata.attempts == 2
+    assert summary.headline == "Pompeo visits Nur-Sultan."
+
+
+def test_a_transport_failure_during_a_reask_keeps_the_answers_so_far() -> None:
+    from summarizer.llm import TransportPolicy, resolve_backend
+    from summarizer.pipeline import AsyncSummarizer, run_sync
+    from tests.fake_server import FakeModelServer
+
+    kerry = {"name": "John Kerry", "kind": "person", "role": "visitor", "evidence": ["S1"]}
+    pompeo = {**kerry, "name": "Mike Pompeo"}
+    first = {"headline": "Pompeo visits.", "who": [pompeo, kerry]}
+    with FakeModelServer(answers=[json.dumps(first)]) as server:
+        backend = resolve_backend(base_url=server.base_url, model="fake-model")
+
+        async def run() -> ArticleSummary:
+            quick = TransportPolicy(attempts=1, max_total_seconds=1, timeout=2)
+            async with AsyncSummarizer(backend, transport=quick) as summarizer:
+                original = summarizer.client.ask
+                calls = 0
+
+                async def ask_then_fail(*args: object, **kwargs: object) -> object:
+                    nonlocal calls
+                    calls += 1
+                    if calls == 2:  # the re-ask meets a server error
+                        server.faults.append("500")
+                    return await original(*args, **kwargs)  # type: ignore[arg-type]
+
+                summarizer.client.ask = ask_then_fail  # type: ignore[method-assign]
+                return await summarizer.summarize(ARTICLE)
+
+        summary = run_sync(run())
+    assert [actor.name for actor in summary.who] == ["Mike Pompeo"]
+    assert [r.item["name"] for r in summary.rejected] == ["John Kerry"]
+    assert summary.metadata.attempts == 1

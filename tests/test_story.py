@@ -29,10 +29,10 @@ from summarizer.models import (
     TokenUsage,
 )
 from summarizer.numbers import compare_figures, parse_figure
-from summarizer.pipeline import build_summary
 from summarizer.render import render_story_html, render_story_markdown
 from summarizer.sources import make_article
 from summarizer.story import _batches
+from summarizer.summary import build_summary
 
 
 @pytest.mark.parametrize(
@@ -193,7 +193,7 @@ def _summary(article: Article, extraction_data: dict[str, Any]) -> ArticleSummar
         backend="local", mode="tools", prompt_version="p@1", usage=TokenUsage(), attempts=1,
         grounding=GroundingReport(proposed=0, verified=0, rejected=0, score=1.0),
     )  # fmt: skip
-    return build_summary(extraction, checks, article, metadata)
+    return build_summary(extraction, article, metadata)
 
 
 SUMMARIES = [_summary(ARTICLE_A, EXTRACTION_A), _summary(ARTICLE_B, EXTRACTION_B)]
