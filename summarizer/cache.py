@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -86,6 +87,10 @@ class CacheStats:
     last_run: dict[str, int] = field(default_factory=dict)
 
 
+class CacheWarning(UserWarning):
+    """The cache could not be used as it was (moved aside, a read or write failed)."""
+
+
 class ResultCache:
     """``get``/``put`` validated summaries by key; counts this process's hits and misses."""
 
@@ -102,6 +107,11 @@ class ResultCache:
     def close(self) -> None:
         self._connection.close()
 
+    def _notice(self, text: str) -> None:
+        # Kept for `summarize cache ...`, and warned so a run's user hears it as it happens.
+        self.notices.append(text)
+        warnings.warn(text, CacheWarning, stacklevel=3)
+
     def __enter__(self) -> ResultCache:
         return self
 
@@ -115,7 +125,7 @@ class ResultCache:
             return self._connect_and_check()
         except sqlite3.DatabaseError as error:
             aside = self.path.with_name(f"{self.path.name}.unusable-{int(time.time())}")
-            self.notices.append(
+            self._notice(
                 f"cache file {self.path} was unusable ({error}); moved it to {aside.name} "
                 "and started a new cache"
             )
@@ -211,7 +221,7 @@ class ResultCache:
                 "SELECT summary FROM results WHERE key = ?", (key,)
             ).fetchone()
         except sqlite3.DatabaseError as error:
-            self.notices.append(f"cache read failed ({error}); continuing without it")
+            self._notice(f"cache read failed ({error}); continuing without it")
             row = None
         if row is None:
             self.misses += 1
@@ -219,7 +229,7 @@ class ResultCache:
         try:
             value = kind.model_validate_json(row[0])
         except ValidationError:
-            self.notices.append(f"dropped a cache entry that no longer validates ({key[:12]})")
+            self._notice(f"dropped a cache entry that no longer validates ({key[:12]})")
             with self._write(self._connection):
                 self._connection.execute("DELETE FROM results WHERE key = ?", (key,))
             self.misses += 1
@@ -235,7 +245,7 @@ class ResultCache:
                     (key, time.time(), tokens, value.model_dump_json()),
                 )
         except sqlite3.DatabaseError as error:
-            self.notices.append(f"cache write failed ({error}); the result is kept in output")
+            self._notice(f"cache write failed ({error}); the result is kept in output")
 
     def stats(self) -> CacheStats:
         entries, tokens = self._connection.execute(

@@ -202,9 +202,18 @@ def make_article(
 
 
 def _from_html(html: str, path: Path) -> Article:
-    import trafilatura
+    try:
+        import trafilatura
 
-    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+        document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    except ImportError as error:
+        # A broken or partial install (seen: lxml without its html_clean part) fails the HTML
+        # files, in one line that says how to mend it, and the other files go on.
+        raise SourceError(
+            path,
+            f"cannot read HTML: {error.name or error} is missing; reinstall with "
+            "`pip install --upgrade evidence-summarizer`",
+        ) from error
     text = getattr(document, "text", None) if document is not None else None
     # A page whose main text is a menu word or two ("Home") holds no article.
     if not text or len(text.strip()) < MIN_HTML_TEXT_CHARS:

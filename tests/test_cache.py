@@ -7,12 +7,13 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from summarizer import Backend, Summarizer, load_file, summarize_folder
-from summarizer.cache import FILE_NAME, ResultCache
+from summarizer.cache import FILE_NAME, AnswerConditions, CacheWarning, ResultCache
 from summarizer.cli import app
 from tests.conftest import ROOT, SEEDS
 from tests.fake_server import FakeModelServer
@@ -134,7 +135,9 @@ def test_no_cache_writes_no_cache_file(tmp_path: Path) -> None:
 
 def test_corrupt_cache_file_is_set_aside_and_the_run_goes_on(tmp_path: Path) -> None:
     (tmp_path / FILE_NAME).write_bytes(b"this is not a database" * 100)
-    with ResultCache(tmp_path) as cache:
+    with pytest.warns(CacheWarning, match="unusable"):
+        cache = ResultCache(tmp_path)
+    with cache:
         assert "unusable" in cache.notices[0]
         assert cache.stats().entries == 0
     aside = list(tmp_path.glob(f"{FILE_NAME}.unusable-*"))
@@ -146,7 +149,9 @@ def test_another_programs_database_is_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / FILE_NAME
     with sqlite3.connect(path) as foreign:
         foreign.execute("CREATE TABLE invoices (id INTEGER)")
-    with ResultCache(tmp_path) as cache:
+    with pytest.warns(CacheWarning, match="another program"):
+        cache = ResultCache(tmp_path)
+    with cache:
         assert "another program" in cache.notices[0]
     aside = next(tmp_path.glob(f"{FILE_NAME}.unusable-*"))
     with sqlite3.connect(aside) as foreign:
@@ -159,7 +164,8 @@ def test_an_entry_that_no_longer_validates_is_a_miss(tmp_path: Path) -> None:
         _run(server, tmp_path)
         with sqlite3.connect(tmp_path / FILE_NAME) as db:
             db.execute("UPDATE results SET summary = '{\"headline\": 3}'")
-        rerun = _run(server, tmp_path)
+        with pytest.warns(CacheWarning, match="no longer validates"):
+            rerun = _run(server, tmp_path)
     assert len(server.requests) == 2
     assert not rerun.summaries[0].metadata.cache_hit  # type: ignore[attr-defined]
 
@@ -223,3 +229,75 @@ def test_summarizer_without_a_cache_never_touches_one(tmp_path: Path) -> None:
             summarizer.summarize(article)
             summarizer.summarize(article)
     assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("module", "constant"),
+    [
+        ("summarizer.pipeline", "GROUNDING_VERSION"),
+        ("summarizer.cache", "SCHEMA_VERSION"),
+    ],
+)
+def test_each_version_of_the_rules_is_part_of_the_article_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, constant: str
+) -> None:
+    import importlib
+
+    with FakeModelServer() as server:
+        _run(server, tmp_path)
+        monkeypatch.setattr(importlib.import_module(module), constant, "changed")
+        changed = _run(server, tmp_path)
+    assert len(server.requests) == 2
+    assert not changed.summaries[0].metadata.cache_hit  # type: ignore[attr-defined]
+
+
+def _conditions(**change: object) -> AnswerConditions:
+    fields: dict[str, Any] = {
+        "task": "article_summary",
+        "backend": "openai-compatible",
+        "base_url": "http://127.0.0.1:1/v1",
+        "model": "m",
+        "mode": "tools",
+        "sampling": {"temperature": 0.0},
+        "strict": False,
+        "prompt_version": "p@1",
+        "response_schema": {"type": "object"},
+        "versions": {"grounding": "1", "alignment": "1"},
+    }
+    return AnswerConditions(**{**fields, **change})
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"task": "story_alignment"},
+        {"backend": "openai"},
+        {"base_url": "http://127.0.0.1:2/v1"},
+        {"model": "m2"},
+        {"mode": "json"},
+        {"sampling": {"temperature": 0.5}},
+        {"strict": True},
+        {"prompt_version": "p@2"},
+        {"response_schema": {"type": "array"}},
+        {"versions": {"grounding": "2", "alignment": "1"}},
+        {"versions": {"grounding": "1", "alignment": "2"}},
+    ],
+)
+def test_every_condition_of_an_answer_changes_its_key(change: dict[str, object]) -> None:
+    same = _conditions()
+    assert same.key(["content"]) == _conditions().key(["content"])
+    assert _conditions(**change).key(["content"]) != same.key(["content"])
+    assert same.key(["content"]) != same.key(["other content"])
+
+
+def test_a_cache_moved_aside_during_a_run_is_said_on_the_terminal(tmp_path: Path) -> None:
+    (tmp_path / FILE_NAME).write_bytes(b"this is not a database" * 100)
+    with FakeModelServer() as server:
+        result = CliRunner().invoke(
+            app,
+            [str(SEED), "--base-url", server.base_url, "--model", "fake-model", "--cache-dir",
+             str(tmp_path), "--out", str(tmp_path / "out")],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output
+    assert "unusable" in result.output
