@@ -329,7 +329,7 @@ class ModelClient:
         returned with its ``error``, for the caller to re-ask. Raises ``ModelError`` for
         transport faults that outlast their policy and for answers cut off at max_tokens.
         """
-        from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+        from instructor.core import IncompleteOutputException, InstructorRetryException
 
         client = await self._connected()
         exchange = _Exchange()

