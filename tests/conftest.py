@@ -17,6 +17,11 @@ from typing import Any
 
 import pytest
 
+from tests.cassette_format import NAME as CASSETTE_FORMAT
+from tests.cassette_format import ReadableJsonSerializer
+
+RERECORD = "python -m pytest --record-mode=rewrite"
+
 # instructor's re-ask messages quote pydantic errors; without this they carry a URL with the
 # pydantic version, and an upgrade would change request bodies and break replay.
 os.environ["PYDANTIC_ERRORS_INCLUDE_URL"] = "false"
@@ -62,9 +67,22 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    vcr.register_serializer(CASSETTE_FORMAT, ReadableJsonSerializer)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Kept on the item so fixtures can tell, at teardown, whether the test itself failed.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture(scope="session")
 def vcr_config() -> dict[str, Any]:
     return {
+        "serializer": CASSETTE_FORMAT,
         "filter_headers": SECRET_REQUEST_HEADERS,
         "before_record_request": _scrub_request,
         "before_record_response": _scrub_response,
@@ -80,15 +98,49 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fail_on_unplayed_interactions(vcr: Any, record_mode: str) -> Iterator[None]:
-    """A replayed test that leaves recorded interactions unplayed is stale: fail it."""
+def _fail_at_once_without_a_recording(
+    vcr: Any, record_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replayed request that no recording matches fails the test at once, saying so, instead
+    of being retried by the transport policy as a connection fault for many seconds."""
+    if vcr is None or record_mode != "none":
+        return
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
+    import summarizer.llm
+
+    transient = summarizer.llm.is_transient
+
+    def is_transient(error: BaseException) -> bool:
+        cause: BaseException | None = error
+        while cause is not None:
+            if isinstance(cause, CannotOverwriteExistingCassetteException):
+                pytest.fail(
+                    "no recorded interaction matches this request (a prompt, schema or request "
+                    f"parameter changed?); re-record the cassettes with `{RERECORD}`",
+                    pytrace=False,
+                )
+            cause = cause.__cause__ or cause.__context__
+        return transient(error)
+
+    monkeypatch.setattr(summarizer.llm, "is_transient", is_transient)
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_unplayed_interactions(
+    vcr: Any, record_mode: str, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """A replayed test that leaves recorded interactions unplayed is stale: fail it. A test
+    that already failed is not reported twice."""
     yield
+    call = getattr(request.node, "report_call", None)
+    if call is not None and not call.passed:
+        return
     if vcr is not None and record_mode == "none" and not vcr.all_played:
         unplayed = len(vcr) - len([c for c in vcr.play_counts.values() if c])
         pytest.fail(
             f"{unplayed} of {len(vcr)} recorded interaction(s) were not replayed: the code no "
-            "longer makes the requests this cassette holds; re-record with "
-            "`python -m pytest --record-mode=rewrite`"
+            f"longer makes the requests this cassette holds; re-record with `{RERECORD}`"
         )
 
 

@@ -1,0 +1,70 @@
+"""Cassettes stored as YAML with JSON bodies written out as structures, not escaped strings.
+
+A recorded request or response body that is JSON is kept under ``json:`` as YAML, so a
+re-recording shows in a diff as the prompt lines or answer fields that changed. Loading turns
+it back into the compact JSON text; bodies are matched as parsed JSON, so nothing depends on
+the exact spacing. Other bodies are stored as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+NAME = "yaml_readable_json"
+
+
+def _to_readable(body: Any) -> Any:
+    if isinstance(body, str) and body[:1] in "{[":
+        try:
+            return {"json": json.loads(body)}
+        except ValueError:
+            return body
+    return body
+
+
+def _from_readable(body: Any) -> Any:
+    if isinstance(body, dict) and set(body) == {"json"}:
+        return json.dumps(body["json"], ensure_ascii=False, separators=(",", ":"))
+    return body
+
+
+class _Dumper(yaml.SafeDumper):
+    """Text with line breaks (prompts, articles) as YAML block scalars, one line per line."""
+
+
+def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+class ReadableJsonSerializer:
+    """A vcrpy serializer (``serialize`` / ``deserialize``) for the format above."""
+
+    @staticmethod
+    def serialize(cassette: dict[str, Any]) -> str:
+        for interaction in cassette.get("interactions", []):
+            request, response = interaction["request"], interaction["response"]
+            request["body"] = _to_readable(request.get("body"))
+            body = response.get("body", {})
+            if isinstance(body, dict) and "string" in body:
+                body["string"] = _to_readable(body["string"])
+        return str(
+            yaml.dump(cassette, Dumper=_Dumper, allow_unicode=True, width=100, sort_keys=False)
+        )
+
+    @staticmethod
+    def deserialize(text: str) -> dict[str, Any]:
+        cassette: dict[str, Any] = yaml.load(text, Loader=yaml.SafeLoader) or {}
+        for interaction in cassette.get("interactions", []):
+            request, response = interaction["request"], interaction["response"]
+            request["body"] = _from_readable(request.get("body"))
+            body = response.get("body", {})
+            if isinstance(body, dict) and "string" in body:
+                body["string"] = _from_readable(body["string"])
+        return cassette
