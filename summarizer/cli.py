@@ -50,12 +50,17 @@ class _SummarizeByDefault(typer.core.TyperGroup):
         return list(super().parse_args(ctx, args))
 
 
-class _RunCommand(typer.core.TyperCommand):
-    """The default command: its usage line reads as typed, ``summarize [OPTIONS] PATHS...``."""
+class _TypedAsRoot(typer.Context):
+    """The default command is typed without its name (``summarize PATHS``), so usage lines and
+    "Try ... -h" hints name the command as typed, not ``summarize run``."""
 
-    def get_usage(self, ctx: Any) -> str:
-        root = ctx.find_root().info_name or "summarize"
-        return str(super().get_usage(ctx)).replace(ctx.command_path, root, 1)
+    @property
+    def command_path(self) -> str:
+        return str(self.find_root().info_name or "summarize")
+
+
+class _RunCommand(typer.core.TyperCommand):
+    context_class = _TypedAsRoot
 
 
 def _version(show: bool) -> None:
@@ -107,7 +112,7 @@ EXIT_USAGE = 2
         "  summarize news/ -f md -o reports/      # one Markdown report\n\n"
         "  summarize news/ -f html                # one page, evidence highlighted\n\n"
         "  summarize news/ --base-url http://localhost:11434/v1 --model llama3.1\n\n"
-        "Results are cached: a re-run over unchanged articles costs no tokens, and a run that\n"
+        "Results are cached: a re-run over unchanged articles costs no tokens, and a run that "
         "was interrupted resumes where it stopped.\n\n"
         "Other commands:\n\n"
         "  summarize cache stats                  # entries, size, last run's hits\n\n"

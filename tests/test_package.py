@@ -44,3 +44,37 @@ def test_the_cli_size_limit_default_is_the_librarys() -> None:
     run = command.commands["run"]  # type: ignore[attr-defined]
     [option] = [p for p in run.params if p.name == "max_bytes"]
     assert option.default == DEFAULT_MAX_BYTES
+
+
+def test_version_and_help_show_what_a_user_types() -> None:
+    from importlib.metadata import version
+
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    shown = runner.invoke(app, ["--version"], prog_name="summarize")
+    assert shown.exit_code == 0
+    assert shown.output.strip() == f"summarize {version('evidence-summarizer')}"
+    helped = runner.invoke(app, ["--help"], prog_name="summarize", env={"COLUMNS": "200"})
+    assert "Usage: summarize [OPTIONS]" in helped.output  # not "summarize run"
+    assert "summarize run" not in helped.output
+    assert "summarize cache stats" in helped.output  # the other commands are named
+    assert "json|jsonl|md|html" in helped.output  # choices, not <str>
+    assert "tools|json_schema|json|md_json" in helped.output
+    wrong = runner.invoke(app, ["x", "--format", "pdf"], prog_name="summarize")
+    assert wrong.exit_code == 2
+    assert "summarize run" not in wrong.output
+
+
+def test_a_misspelt_library_option_fails_at_the_call_naming_it() -> None:
+    import pytest
+
+    from summarizer import ConfigError, Options, summarize_folder
+
+    with pytest.raises(ConfigError, match=r"unknown option 'concurency' .*'concurrency'"):
+        summarize_folder("nowhere/", concurency=4)
+    with pytest.raises(ConfigError, match="--mode must be one of tools"):
+        Options(mode="xml")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="--cache-dir"):
+        Options(cache_dir=3)  # type: ignore[arg-type]
+    assert Options(mode="json").mode == "json"  # type: ignore[arg-type]
