@@ -10,6 +10,7 @@ import functools
 import os
 import signal
 import sys
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -434,7 +435,7 @@ def _record(
     else:
         writer.add(outcome, article)
     rows.add(outcome)
-    progress.advance()
+    progress.advance(outcome)
 
 
 class _Rows:
@@ -479,7 +480,8 @@ class _Rows:
 
 
 class _Progress:
-    """A rich progress bar on a terminal; nothing when output is redirected."""
+    """A rich progress bar on a terminal; when output is redirected (a log, CI), a line per
+    finished article, so a slow model's first run shows it is working."""
 
     def __init__(self, *, enabled: bool) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -498,6 +500,8 @@ class _Progress:
         )
         self._task: Any = None
         self._total = 0
+        self._done = 0
+        self._started = time.monotonic()
 
     def __enter__(self) -> _Progress:
         if self._progress:
@@ -518,9 +522,18 @@ class _Progress:
         else:
             self._progress.update(self._task, total=self._total)
 
-    def advance(self) -> None:
-        if self._progress and self._task is not None:
-            self._progress.advance(self._task)
+    def advance(self, outcome: Any) -> None:
+        self._done += 1
+        if self._progress:
+            if self._task is not None:
+                self._progress.advance(self._task)
+            return
+        path = getattr(outcome, "path", None) or outcome.metadata.source_path
+        elapsed = time.monotonic() - self._started
+        stderr.print(
+            f"[{self._done}/{self._total}] {escape(path)} done after {elapsed:,.0f} s",
+            highlight=False,
+        )
 
 
 def _print_table(result: FolderResult, rows: _Rows, writer: OutputWriter) -> None:
