@@ -24,8 +24,12 @@ DEFAULT_DEVSET = REPO_ROOT / ".." / "shared" / "devset"
 
 MIN_EVIDENCE_CHARS = 25
 MAX_EVIDENCE_STRINGS = 5
-MAX_ACTORS = 8
-MAX_EVENTS = 8
+# The extraction schema (summarizer/models.py) caps every list at 8 items and every text field
+# at 240 characters; an answer the server could not serve under that schema is useless.
+MAX_ITEMS = 8
+MAX_TEXT_CHARS = 240
+MAX_UNIT_CHARS = 40
+MAX_STATED_BY_CHARS = 120
 KINDS_OF_ACTOR = {"person", "organisation", "group", "country"}
 SECTIONS = ("who", "what", "where", "when", "key_figures", "quotes", "disputed_points")
 PLANTED_KINDS = {
@@ -62,9 +66,59 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # initial; a line break always ends one. Kept here so the check needs no third-party package.
 SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st gen sen rep gov lt col capt sgt maj cmdr adm pres jr sr inc ltd co "
-    "corp vs etc no nos fig al approx est dept univ jan feb mar apr jun jul aug sep sept oct "
-    "nov dec mt ft ave rd blvd".split()
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "gen",
+        "sen",
+        "rep",
+        "gov",
+        "lt",
+        "col",
+        "capt",
+        "sgt",
+        "maj",
+        "cmdr",
+        "adm",
+        "pres",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "vs",
+        "etc",
+        "no",
+        "nos",
+        "fig",
+        "al",
+        "approx",
+        "est",
+        "dept",
+        "univ",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "ave",
+        "rd",
+        "blvd",
+    }
 )
 QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "`": "'"})
 
@@ -160,6 +214,12 @@ class Checker:
             elif not isinstance(value, kind) or (kind is str and not value.strip()):
                 self.problem(where, f"{field} must be a non-empty {kind.__name__}")
                 ok = False
+            limit = {"unit": MAX_UNIT_CHARS, "stated_by": MAX_STATED_BY_CHARS}.get(
+                field, MAX_TEXT_CHARS
+            )
+            if isinstance(value, str) and len(value) > limit:
+                self.problem(where, f"{field} is {len(value)} characters, at most {limit}")
+                ok = False
         return ok
 
     def check_item(self, where: str, section: str, item: object, sentences: list[str]) -> None:
@@ -208,9 +268,8 @@ class Checker:
             if not isinstance(items, list):
                 self.problem(where, f"{section} must be a list")
                 continue
-            limit = {"who": MAX_ACTORS, "what": MAX_EVENTS}.get(section)
-            if limit is not None and len(items) > limit:
-                self.problem(where, f"{section} has {len(items)} items, at most {limit}")
+            if len(items) > MAX_ITEMS:
+                self.problem(where, f"{section} has {len(items)} items, at most {MAX_ITEMS}")
             for number, item in enumerate(items):
                 self.check_item(f"{where} {section}[{number}]", section, item, sentences)
         return answer
@@ -224,7 +283,9 @@ class Checker:
         where = str(path.relative_to(AUTHORED_DIR))
         planted = json.loads(path.read_text(encoding="utf-8"))
         if set(planted) != {"authored", "article", "planted"}:
-            self.problem(where, f"top-level keys {sorted(planted)} are not authored/article/planted")
+            self.problem(
+                where, f"top-level keys {sorted(planted)} are not authored/article/planted"
+            )
             return []
         if planted["authored"] is not True:
             self.problem(where, '"authored" must be true')
@@ -253,12 +314,15 @@ class Checker:
             # The headline is a single item: a planted headline replaces it (index 0).
             size = 1 if section == "headline" else len(answer[section]) if answer else 0
             if replaces is not None and (
-                not isinstance(replaces, int) or isinstance(replaces, bool) or
-                not 0 <= replaces < size
+                not isinstance(replaces, int)
+                or isinstance(replaces, bool)
+                or not 0 <= replaces < size
             ):
                 self.problem(entry_where, f"replaces {replaces!r} outside 0..{size - 1}")
             elif replaces is not None and answer is not None:
-                original = answer["headline"] if section == "headline" else answer[section][replaces]
+                original = (
+                    answer["headline"] if section == "headline" else answer[section][replaces]
+                )
                 if original == entry["item"]:
                     self.problem(entry_where, "planted item is identical to the one it replaces")
             self.check_item(entry_where, section, entry["item"], sentences)
@@ -279,10 +343,12 @@ def main(argv: list[str]) -> int:
             kind_counts[kind] = kind_counts.get(kind, 0) + 1
     for problem in checker.problems:
         print(problem)
-    print(f"{len(answer_paths)} answer files, {len(planted_paths)} planted files, "
-          f"{sum(kind_counts.values())} planted items "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(kind_counts.items())) or 'none'}); "
-          f"{len(checker.problems)} problems")
+    print(
+        f"{len(answer_paths)} answer files, {len(planted_paths)} planted files, "
+        f"{sum(kind_counts.values())} planted items "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(kind_counts.items())) or 'none'}); "
+        f"{len(checker.problems)} problems"
+    )
     return 1 if checker.problems else 0
 
 
