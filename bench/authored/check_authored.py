@@ -17,6 +17,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 AUTHORED_DIR = Path(__file__).resolve().parent
 REPO_ROOT = AUTHORED_DIR.parents[1]
@@ -56,6 +57,18 @@ ITEM_FIELDS: dict[str, dict[str, type | None]] = {
     "key_figures": {"value_text": str, "unit": None, "counts": str, "stated_by": None},
     "quotes": {"speaker": str, "role": str, "quote": str},
     "disputed_points": {"claim": str, "how_contested": str, "sides": list},
+}
+# Kinds bound to one section, and the fields a kind must change when it replaces an item.
+KIND_SECTIONS = {
+    "misattributed_quote": "quotes",
+    "headline_unsupported": "headline",
+    "invented_dispute": "disputed_points",
+}
+KIND_CHANGES = {
+    "misattributed_quote": {"speaker"},
+    "wrong_evidence": {"evidence"},
+    "wrong_role": {"role"},
+    "number_changed": {"value_text"},
 }
 SIDE_FIELDS: dict[str, type | None] = {"party": str, "position": str}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -153,6 +166,11 @@ def normalise(text: str) -> str:
     return " ".join(text.translate(QUOTE_MARKS).split())
 
 
+def place_of(path: Path) -> str:
+    """How a fixture file is named in problem reports: section/cluster/outlet.json."""
+    return "/".join(path.parts[-3:])
+
+
 class Checker:
     def __init__(self, devset: Path) -> None:
         self.devset = devset
@@ -211,7 +229,7 @@ class Checker:
                 if value is not None and not isinstance(value, str):
                     self.problem(where, f"{field} must be a string or null")
                     ok = False
-            elif not isinstance(value, kind) or (kind is str and not value.strip()):
+            elif not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
                 self.problem(where, f"{field} must be a non-empty {kind.__name__}")
                 ok = False
             limit = {"unit": MAX_UNIT_CHARS, "stated_by": MAX_STATED_BY_CHARS}.get(
@@ -249,9 +267,9 @@ class Checker:
             ):
                 self.problem(where, f"quote is not inside the sentences cited: {item['quote']!r}")
 
-    def check_answer(self, path: Path) -> dict | None:
-        where = str(path.relative_to(AUTHORED_DIR))
-        answer = json.loads(path.read_text(encoding="utf-8"))
+    def check_answer(self, path: Path) -> dict[str, Any] | None:
+        where = place_of(path)
+        answer: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         expected_keys = {"authored", "article", "headline", *SECTIONS}
         if set(answer) != expected_keys:
             self.problem(where, f"top-level keys {sorted(answer)} != {sorted(expected_keys)}")
@@ -279,8 +297,8 @@ class Checker:
         if article != expected:
             self.problem(where, f"'article' is {article!r}, the file's place says {expected!r}")
 
-    def check_planted(self, path: Path, answer: dict | None) -> list[str]:
-        where = str(path.relative_to(AUTHORED_DIR))
+    def check_planted(self, path: Path, answer: dict[str, Any] | None) -> list[str]:
+        where = place_of(path)
         planted = json.loads(path.read_text(encoding="utf-8"))
         if set(planted) != {"authored", "article", "planted"}:
             self.problem(
@@ -325,31 +343,50 @@ class Checker:
                 )
                 if original == entry["item"]:
                     self.problem(entry_where, "planted item is identical to the one it replaces")
+                self.check_kind_changes(entry_where, kind, original, entry["item"])
+            if KIND_SECTIONS.get(kind, section) != section:
+                self.problem(entry_where, f"{kind} belongs in {KIND_SECTIONS[kind]}, not {section}")
             self.check_item(entry_where, section, entry["item"], sentences)
         return kinds
 
+    def check_kind_changes(self, where: str, kind: str, original: object, item: object) -> None:
+        """A planted item must change what its kind says it changes."""
+        if not isinstance(original, dict) or not isinstance(item, dict):
+            return
+        changed = {field for field in item if item.get(field) != original.get(field)}
+        needed = KIND_CHANGES.get(kind)
+        if needed and not changed & needed:
+            self.problem(where, f"{kind} must change one of {sorted(needed)}")
 
-def main(argv: list[str]) -> int:
-    devset = Path(argv[1]) if len(argv) > 1 else DEFAULT_DEVSET
+
+def check_all(authored_dir: Path, devset: Path) -> tuple[list[str], dict[str, int], str]:
+    """Problems found, planted items counted by kind, and a one-line summary."""
     checker = Checker(devset.resolve())
-    answers: dict[str, dict | None] = {}
-    answer_paths = sorted((AUTHORED_DIR / "articles").glob("*/*.json"))
+    answers: dict[str, dict[str, Any] | None] = {}
+    answer_paths = sorted((authored_dir / "articles").glob("*/*.json"))
     for path in answer_paths:
         answers[f"{path.parent.name}/{path.name}"] = checker.check_answer(path)
     kind_counts: dict[str, int] = {}
-    planted_paths = sorted((AUTHORED_DIR / "planted").glob("*/*.json"))
+    planted_paths = sorted((authored_dir / "planted").glob("*/*.json"))
     for path in planted_paths:
         for kind in checker.check_planted(path, answers.get(f"{path.parent.name}/{path.name}")):
             kind_counts[kind] = kind_counts.get(kind, 0) + 1
-    for problem in checker.problems:
-        print(problem)
-    print(
+    summary = (
         f"{len(answer_paths)} answer files, {len(planted_paths)} planted files, "
         f"{sum(kind_counts.values())} planted items "
         f"({', '.join(f'{k} {v}' for k, v in sorted(kind_counts.items())) or 'none'}); "
         f"{len(checker.problems)} problems"
     )
-    return 1 if checker.problems else 0
+    return checker.problems, kind_counts, summary
+
+
+def main(argv: list[str]) -> int:
+    devset = Path(argv[1]) if len(argv) > 1 else DEFAULT_DEVSET
+    problems, _, summary = check_all(AUTHORED_DIR, devset)
+    for problem in problems:
+        print(problem)
+    print(summary)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
