@@ -208,7 +208,7 @@ def _check_alignment(
     where: str,
     answers: Answers,
     articles: dict[str, str],
-    discrepancy_ids: set[str],
+    discrepancies: dict[str, dict[str, Any]],
     errors: list[str],
 ) -> int:
     """Check the alignment answers; return how many groups and differences were checked."""
@@ -251,12 +251,17 @@ def _check_alignment(
             continue
         if difference.get("kind") not in KINDS - {"single_source"}:
             errors.append(f"{here}: kind {difference.get('kind')!r} is not a difference kind")
-        if difference.get("discrepancy") not in discrepancy_ids:
-            errors.append(f"{here}: discrepancy {difference.get('discrepancy')!r} is unknown")
         sides = difference.get("sides")
         if not isinstance(sides, list) or len({side.get("source") for side in sides}) < 2:
             errors.append(f"{here}: a difference sets 2+ outlets against each other")
             continue
+        expected = discrepancies.get(str(difference.get("discrepancy")))
+        if expected is None:
+            errors.append(f"{here}: discrepancy {difference.get('discrepancy')!r} is unknown")
+        elif expected.get("kind") != difference.get("kind") or set(expected.get("sources", [])) != {
+            side.get("source") for side in sides
+        }:
+            errors.append(f"{here}: kind or outlets differ from {expected.get('id')}'s")
         said: list[str] = []
         for side in sides:
             source, says = str(side.get("source")), side.get("says")
@@ -322,15 +327,17 @@ def check_story(
             if list_key == "discrepancies" and isinstance(entry, dict):
                 kinds[str(entry.get("kind"))] += 1
     if "alignment" in story:
-        discrepancy_ids = {
-            entry.get("id") for entry in story.get("discrepancies", []) if isinstance(entry, dict)
+        discrepancies = {
+            str(entry.get("id")): entry
+            for entry in story.get("discrepancies", [])
+            if isinstance(entry, dict)
         }
         kinds["alignment entries"] = _check_alignment(
             story["alignment"],
             f"{path.name} alignment",
             Answers(path.stem, answer_dirs),
             articles,
-            {str(entry_id) for entry_id in discrepancy_ids},
+            discrepancies,
             errors,
         )
     return errors, kinds
