@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from summarizer.discrepancies import Discrepancies
 from summarizer.grounding import fold, name_tokens, overlap, spelled_alike
 from summarizer.models import (
     AlignedGroup,
@@ -29,6 +30,9 @@ from summarizer.models import (
     Article,
     ArticleSummary,
     Citation,
+    CitedSentence,
+    Discrepancy,
+    DiscrepancySide,
     DisputeSide,
     FigureComparison,
     NameVariant,
@@ -45,10 +49,12 @@ from summarizer.models import (
     StorySummary,
     StoryTime,
 )
-from summarizer.numbers import compare_figures
+from summarizer.names import person_words, qualified_apart, same_person
+from summarizer.numbers import compare_figures, parse_figure
+from summarizer.quantities import scope_problem, shared_counted_words
 
 # Part of the story cache key: bump it when a change here changes which items merge.
-ALIGNMENT_VERSION = "2"
+ALIGNMENT_VERSION = "3"
 
 SECTION_LETTERS = {
     "who": "W",
@@ -109,7 +115,16 @@ class StoryItem:
             path=self.source.path,
             sentences=list(self.item.evidence),
             text=self.text,
+            cited=cited_sentences(self.item),
         )
+
+
+def cited_sentences(item: Any) -> list[CitedSentence]:
+    """The text of each sentence an item cites, beside its id."""
+    return [
+        CitedSentence(id=span.sentence, text=span.text)
+        for span in getattr(item, "evidence_spans", [])
+    ]
 
 
 def item_text(section: str, item: Any) -> str:
@@ -138,6 +153,7 @@ def story_sources(summaries: Sequence[ArticleSummary]) -> list[StorySource]:
             label=source_label(position),
             path=summary.metadata.source_path,
             article_id=summary.metadata.article_id,
+            outlet=summary.metadata.outlet,
             title=summary.metadata.title,
             published=summary.metadata.published,
         )
@@ -170,21 +186,38 @@ def _acronym_of(short: str, long: str) -> bool:
     return len(words) >= 2 and "".join(w[0] for w in words).upper() == letters
 
 
-def same_name(first: str, second: str, *, person: bool = False) -> bool:
+def _person_words(name: str) -> list[str]:
+    """A person's name as words without honorifics or suffixes, initials kept."""
+    kept = set(name_tokens(name))
+    return [
+        word
+        for word in person_words(name)
+        if len(word) == 1 or word in kept or (word[:-1] in kept and word.endswith("s"))
+    ]
+
+
+def same_name(first: str, second: str, *, person: bool = False, place: bool = False) -> bool:
     """Whether two names name one actor or place: spellings and transliterations
     ("Tileuberdi" / "Tleuberdi"), honorifics ("Mr Pompeo" / "Mike Pompeo"), acronyms ("US" /
     "United States"), kind words ("Xinjiang region" / "Xinjiang").
 
-    A one-word person name must be the other's surname: "Mike" is not "Mike Pompeo"."""
+    A one-word person name must be the other's surname: "Mike" is not "Mike Pompeo". Persons'
+    first names may be nicknames or initials of each other ("Chuck" / "Charles E."); a place is
+    never the place a word qualifies ("Inner Mongolia" / "Mongolia") or one inside it."""
     if _acronym_of(first, second) or _acronym_of(second, first):
         return True
+    if person:
+        return same_person(_person_words(first), _person_words(second))
+    if qualified_apart(first, second):
+        return False
     words_a = [w for w in name_tokens(first) if person or w not in _PLACE_WORDS]
     words_b = [w for w in name_tokens(second) if person or w not in _PLACE_WORDS]
     if not words_a or not words_b:
         return False
     shorter, longer = sorted((words_a, words_b), key=len)
-    if person and len(shorter) == 1:
-        return spelled_alike(shorter[0], longer[-1])
+    if place and len(shorter) != len(longer):
+        # "Colorado" is not "Pueblo, Colorado": a place is not the place it lies in.
+        return False
     # Every word of the shorter name, in order, among the longer name's words.
     position = 0
     for word in shorter:
@@ -196,13 +229,6 @@ def same_name(first: str, second: str, *, person: bool = False) -> bool:
     return True
 
 
-def _units_compatible(first: str | None, second: str | None) -> bool:
-    if not first or not second:
-        return True
-    a, b = fold(first), fold(second)
-    return a == b or a in b or b in a or spelled_alike(a, b)
-
-
 def link_problem(first: StoryItem, second: StoryItem, *, threshold: float) -> str | None:
     """Why ``first`` and ``second`` cannot be one story item, or None when they can."""
     if first.section != second.section:
@@ -210,7 +236,7 @@ def link_problem(first: StoryItem, second: StoryItem, *, threshold: float) -> st
     section, a, b = first.section, first.item, second.item
     if section in ("who", "where"):
         person = section == "who" and "person" in (a.kind, b.kind)
-        if not same_name(a.name, b.name, person=person):
+        if not same_name(a.name, b.name, person=person, place=section == "where"):
             return f"{a.name!r} ({first.ref}) and {b.name!r} ({second.ref}) are different names"
         return None
     if section == "when":
@@ -218,13 +244,16 @@ def link_problem(first: StoryItem, second: StoryItem, *, threshold: float) -> st
             return None if a.date == b.date else f"{first.ref} and {second.ref} differ in date"
         return None if fold(a.text) == fold(b.text) else f"{first.ref} and {second.ref} differ"
     if section == "key_figures":
-        if not _units_compatible(a.unit, b.unit):
-            return f"{first.ref} counts {a.unit!r} and {second.ref} counts {b.unit!r}"
-        texts = (a.counts, b.counts)
-    elif section == "what":
-        texts = (a.description, b.description)
-    else:
-        texts = (a.claim, b.claim)
+        if first.source.label == second.source.label:
+            return f"{first.ref} and {second.ref} are figures of one source"
+        problem = scope_problem((a.unit, a.counts), (b.unit, b.counts))
+        if problem is not None:
+            return f"{first.ref} and {second.ref} count different things: {problem}"
+        shared = shared_counted_words((a.unit, a.counts), (b.unit, b.counts))
+        if shared < threshold:
+            return f"{first.ref} and {second.ref} share {shared:.0%} of what they count"
+        return None
+    texts = (a.description, b.description) if section == "what" else (a.claim, b.claim)
     shared = overlap(*texts)
     if shared < threshold:
         return f"{first.ref} and {second.ref} share {shared:.0%} of their words"
@@ -267,6 +296,8 @@ class Alignment:
     rejected: list[RejectedAlignment] = field(default_factory=list)
     proposed: int = 0
     verified: int = 0
+    discrepancies: Discrepancies = field(default_factory=Discrepancies)
+    _seen: set[tuple[str, frozenset[str]]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.by_ref = {item.ref: item for item in self.items}
@@ -286,11 +317,43 @@ class Alignment:
     def add_proposals(self, alignment: StoryAlignment, listed: set[str] | None = None) -> None:
         """Check each group the model proposed; link what code confirms, report the rest.
 
-        ``listed``: the ids the prompt showed; the model may cite no other."""
+        ``listed``: the ids the prompt showed; the model may cite no other. A proposal made
+        again (the same ids, at another level) is counted once. Differences are checked after
+        the groups, so they can rest on the links just made."""
         for kind, section in GROUP_SECTIONS.items():
             for group in getattr(alignment, kind):
-                self.proposed += 1
-                self._add_group(kind, section, group, listed)
+                if self._first_time(kind, group.items):
+                    self._add_group(kind, section, group, listed)
+        for difference in alignment.differences:
+            refs = [side.item for side in difference.sides]
+            if not self._first_time(f"difference: {difference.kind}", refs):
+                continue
+            reasons = self.discrepancies.check_proposal(
+                difference, self.by_ref, listed, self._same_thing
+            )
+            self._count(f"difference: {difference.kind}", refs, reasons)
+
+    def _first_time(self, kind: str, refs: list[str]) -> bool:
+        key = (kind, frozenset(refs))
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+    def _count(self, kind: str, refs: list[str], reasons: list[str]) -> None:
+        """One proposal: verified when code confirmed all of it, else rejected (listed once,
+        with its reasons), so verified + rejected == proposed."""
+        self.proposed += 1
+        if reasons:
+            self.rejected.append(RejectedAlignment(kind=kind, items=list(refs), reasons=reasons))
+        else:
+            self.verified += 1
+
+    def _same_thing(self, first: StoryItem, second: StoryItem) -> bool:
+        """Two items merged into one story item, or close enough to be about one thing."""
+        if self.links.find(first.ref) == self.links.find(second.ref):
+            return True
+        return link_problem(first, second, threshold=PROPOSAL_OVERLAP) is None
 
     def _add_group(
         self, kind: str, section: str, group: AlignedGroup, listed: set[str] | None
@@ -319,12 +382,9 @@ class Alignment:
         unlinked = [item.ref for item in members if item.ref not in linked]
         # One reason per failed pair, not one per item: "A-W1 and B-W2 are different names".
         reasons += dict.fromkeys(first_problem[ref] for ref in unlinked if ref in first_problem)
-        if linked:
-            self.verified += 1
-        if reasons:
-            self.rejected.append(
-                RejectedAlignment(kind=kind, items=list(group.items), reasons=reasons)
-            )
+        if reasons and linked:
+            reasons.append(f"{', '.join(sorted(linked))} were linked")
+        self._count(kind, list(group.items), reasons)
 
     def groups(self, section: str) -> list[list[StoryItem]]:
         """The merged items of a section, each group in source order, groups in order of their
@@ -350,7 +410,16 @@ def build_story(
 ) -> StorySummary:
     """The ``StorySummary`` of aligned items. ``articles`` (by article id) let name variants be
     found in the texts, not only in the summaries."""
-    key_figures = [_figure_comparison(group) for group in alignment.groups("key_figures")]
+    figure_groups = alignment.groups("key_figures")
+    key_figures = [_figure_comparison(group) for group in figure_groups]
+    for comparison, group in zip(key_figures, figure_groups, strict=True):
+        if comparison.status == "conflict":
+            alignment.discrepancies.add(
+                _figure_discrepancy(comparison, group), [item.ref for item in group]
+            )
+    for section in SECTION_LETTERS:
+        for group in alignment.groups(section):
+            alignment.discrepancies.compare_group(group)
     story = StorySummary(
         sources=sources,
         who=[_actor(group, articles) for group in alignment.groups("who")],
@@ -370,6 +439,7 @@ def build_story(
             *(_party_dispute(group) for group in alignment.groups("disputed_points")),
             *_source_disputes(key_figures, alignment.groups("key_figures")),
         ],
+        discrepancies=alignment.discrepancies.found,
         coverage=_coverage(alignment, sources),
         rejected=alignment.rejected,
         metadata=metadata,
@@ -457,10 +527,13 @@ def _figure_comparison(group: list[StoryItem]) -> FigureComparison:
             source=item.source.label,
             path=item.source.path,
             value_text=item.item.value_text,
-            value=item.item.value,
+            # Read again: summaries cached before tallies and fractions were read hold "97-1"
+            # as 97.
+            value=parse_figure(item.item.value_text) or item.item.value,
             unit=item.item.unit,
             stated_by=item.item.stated_by,
             sentences=list(item.item.evidence),
+            cited=cited_sentences(item.item),
         )
         for item in group
     ]
@@ -475,6 +548,24 @@ def _figure_comparison(group: list[StoryItem]) -> FigureComparison:
     comparable = [(v.source, v.value) for v in values if v.value is not None]
     status, explanation = compare_figures(comparable)
     return FigureComparison(counts=counts, status=status, explanation=explanation, values=values)
+
+
+def _figure_discrepancy(comparison: FigureComparison, group: list[StoryItem]) -> Discrepancy:
+    return Discrepancy(
+        kind="figure",
+        about=comparison.counts,
+        explanation=comparison.explanation,
+        found_by="code",
+        sides=[
+            DiscrepancySide(
+                source=item.source.label,
+                outlet=item.source.outlet,
+                says=item.item.value_text,
+                citation=item.citation(),
+            )
+            for item in group
+        ],
+    )
 
 
 def _party_dispute(group: list[StoryItem]) -> StoryDispute:
@@ -504,7 +595,7 @@ def _source_disputes(
         sides = [
             DisputeSide(
                 position=item.item.value_text,
-                held_by=f"source {item.source.label}"
+                held_by=f"{item.source.outlet or 'source'} {item.source.label}"
                 + (f" ({item.source.title})" if item.source.title else ""),
                 citation=item.citation(),
             )
@@ -540,11 +631,14 @@ def _coverage(alignment: Alignment, sources: list[StorySource]) -> list[SourceCo
     ]
 
 
-def alignment_report(alignment: Alignment, *, calls: int, levels: int) -> AlignmentReport:
+def alignment_report(
+    alignment: Alignment, *, calls: int, levels: int, tokens: int = 0
+) -> AlignmentReport:
     return AlignmentReport(
         proposed=alignment.proposed,
         verified=alignment.verified,
         rejected=len(alignment.rejected),
         calls=calls,
         levels=levels,
+        tokens=tokens,
     )

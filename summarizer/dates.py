@@ -1,8 +1,16 @@
-"""Time expressions resolved to dates by code, against the article's publication date."""
+"""Time expressions resolved to dates by code, against the article's publication date.
+
+News copy names days by weekday ("on Thursday": the last Thursday up to the day it was
+published), by month and day ("November 16", "Nov. 16": in the publication's year), or
+relatively ("yesterday"). Two outlets reporting one event on different days disagree only when
+the days resolve to different dates: "Friday" in an article of Saturday 9 March and
+"yesterday" in one of the same day are one day.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 _MONTHS = (
@@ -49,3 +57,76 @@ def resolve_date(text: str, published: date | None) -> str | None:
     except (ValueError, OverflowError):
         return None
     return parsed.date().isoformat()
+
+
+# --------------------------------------------------------------------------------------------
+# Every day a text names
+# --------------------------------------------------------------------------------------------
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_NUMBERS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12, "jan": 1,
+    "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
+    "nov": 11, "dec": 12,
+}  # fmt: skip
+_RELATIVE = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}
+_MONTH_NAMES = "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True))
+_DAY = re.compile(
+    rf"\b(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+    rf"|\b(?P<month>{_MONTH_NAMES})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
+    rf"(?:,?\s+(?P<year>\d{{4}}))?"
+    rf"|\b(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month2>{_MONTH_NAMES})\b"
+    rf"(?:,?\s+(?P<year2>\d{{4}}))?"
+    rf"|\b(?P<relative>today|tonight|yesterday|tomorrow)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class DayMention:
+    written: str
+    """The words as written: "on Thursday" is "Thursday", "Nov. 16" is "Nov. 16"."""
+    day: date | None
+    """The date it names, when the publication date makes it certain."""
+    weekday: str | None
+    """The weekday named, when a weekday is written."""
+
+
+def day_mentions(text: str, published: date | None) -> list[DayMention]:
+    """Every day ``text`` names, in order."""
+    found = []
+    for match in _DAY.finditer(text):
+        written = match.group(0)
+        if match.group("weekday"):
+            weekday = match.group("weekday").lower()
+            found.append(DayMention(written, _last_weekday(weekday, published), weekday))
+        elif match.group("relative"):
+            offset = _RELATIVE[match.group("relative").lower()]
+            day = published + timedelta(days=offset) if published else None
+            found.append(DayMention(written, day, None))
+        else:
+            month = _MONTH_NUMBERS[(match.group("month") or match.group("month2")).lower()]
+            number = int(match.group("day") or match.group("day2"))
+            year_text = match.group("year") or match.group("year2")
+            year = int(year_text) if year_text else (published.year if published else None)
+            found.append(DayMention(written, _safe_date(year, month, number), None))
+    return found
+
+
+def _last_weekday(weekday: str, published: date | None) -> date | None:
+    """The last such weekday up to the publication day: news says "on Thursday" of this week's
+    Thursday, or of the day itself."""
+    if published is None:
+        return None
+    back = (published.weekday() - WEEKDAYS.index(weekday)) % 7
+    return published - timedelta(days=back)
+
+
+def _safe_date(year: int | None, month: int, day: int) -> date | None:
+    if year is None:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

@@ -217,7 +217,10 @@ class NumberValue(BaseModel):
 
     low: float | None = Field(description="Lowest value the text allows (None: unbounded).")
     high: float | None = Field(description="Highest value the text allows (None: unbounded).")
-    kind: Literal["exact", "approximate", "at_least", "at_most", "range"]
+    kind: Literal["exact", "approximate", "at_least", "at_most", "range", "tally"]
+    parts: list[float] | None = Field(
+        default=None, description='Every count of a tally ("97-1": [97, 1]); None otherwise.'
+    )
 
 
 class _Located(BaseModel):
@@ -283,6 +286,7 @@ class SummaryMetadata(BaseModel):
     source_path: str
     article_id: str
     title: str | None = None
+    outlet: str | None = Field(default=None, description="The outlet, as the input names it.")
     published: date | None = None
     sentence_count: int
     model: str
@@ -339,6 +343,23 @@ class AlignedGroup(_Item):
     )
 
 
+DIFFERENCE_KINDS = ("figure", "date", "weekday", "number", "place", "actor", "attribute")
+DifferenceKind = Literal["figure", "date", "weekday", "number", "place", "actor", "attribute"]
+
+
+class DifferenceSide(_Item):
+    item: ItemRef = Field(description="Id of one source's item.")
+    says: ShortText = Field(description="This item's words that the other side contradicts.")
+
+
+class ProposedDifference(_Item):
+    kind: DifferenceKind = Field(
+        description="figure, date, weekday, number, place, actor (who did it) or attribute."
+    )
+    about: ShortText = Field(description="What the sources disagree about.")
+    sides: list[DifferenceSide] = Field(min_length=2, max_length=6)
+
+
 class StoryAlignment(_Item):
     """Items of different sources' summaries that are about the same thing."""
 
@@ -361,6 +382,11 @@ class StoryAlignment(_Item):
     same_dispute: list[AlignedGroup] = Field(
         default_factory=list, max_length=MAX_GROUPS, description="D items about one claim."
     )
+    differences: list[ProposedDifference] = Field(
+        default_factory=list,
+        max_length=MAX_GROUPS,
+        description="Where items about the same thing disagree between sources.",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,17 +400,26 @@ class StorySource(BaseModel):
     label: str = Field(description='Short label used in citations: "A", "B", ...')
     path: str
     article_id: str
+    outlet: str | None = Field(default=None, description="The outlet, as the input names it.")
     title: str | None = None
     published: date | None = None
 
 
+class CitedSentence(BaseModel):
+    id: str
+    text: str
+
+
 class Citation(BaseModel):
-    """Where a story item stands in one source: the file and the sentence ids."""
+    """Where a story item stands in one source: the file, the sentence ids and their text."""
 
     source: str = Field(description="The source's label.")
     path: str
     sentences: list[str]
     text: str = Field(description="The item as that source's summary gives it.")
+    cited: list[CitedSentence] = Field(
+        default_factory=list, description="Each cited sentence's text beside its id."
+    )
 
 
 class NameVariant(BaseModel):
@@ -430,6 +465,7 @@ class SourcedFigure(BaseModel):
     unit: str | None = None
     stated_by: str | None = None
     sentences: list[str]
+    cited: list[CitedSentence] = Field(default_factory=list)
 
 
 class FigureComparison(BaseModel):
@@ -455,6 +491,23 @@ class StoryDispute(BaseModel):
     sides: list[DisputeSide]
 
 
+class DiscrepancySide(BaseModel):
+    source: str = Field(description="The source's label.")
+    outlet: str | None = None
+    says: str = Field(description="This source's own wording of what differs.")
+    citation: Citation
+
+
+class Discrepancy(BaseModel):
+    """Where sources reporting the same actor, event, place, time or figure disagree."""
+
+    kind: DifferenceKind
+    about: str
+    explanation: str = Field(description="Why the sides cannot both hold.")
+    found_by: Literal["code", "model, checked by code"]
+    sides: list[DiscrepancySide]
+
+
 class SourceCoverage(BaseModel):
     """What one source reports that no other source does."""
 
@@ -473,11 +526,12 @@ class RejectedAlignment(BaseModel):
 
 
 class AlignmentReport(BaseModel):
-    proposed: int = Field(description="Groups the model proposed.")
-    verified: int
-    rejected: int
+    proposed: int = Field(description="Groups and differences the model proposed.")
+    verified: int = Field(description="Proposals code confirmed whole.")
+    rejected: int = Field(description="Proposals code could not confirm (in part or whole).")
     calls: int = Field(description="Alignment requests made (several when merged in levels).")
     levels: int = Field(description="Levels of hierarchical merging (1: one prompt held all).")
+    tokens: int = Field(default=0, description="Tokens the alignment requests cost.")
 
 
 class StoryMetadata(BaseModel):
@@ -506,6 +560,10 @@ class StorySummary(BaseModel):
     when: list[StoryTime] = Field(default_factory=list)
     key_figures: list[FigureComparison] = Field(default_factory=list)
     disputed_points: list[StoryDispute] = Field(default_factory=list)
+    discrepancies: list[Discrepancy] = Field(
+        default_factory=list,
+        description="Where sources disagree about one thing: figures, dates, places, who, what.",
+    )
     coverage: list[SourceCoverage] = Field(default_factory=list)
     rejected: list[RejectedAlignment] = Field(
         default_factory=list, description="Model groupings that failed verification."

@@ -87,13 +87,93 @@ def _match_value(match: re.Match[str]) -> float | None:
     return value
 
 
+# "two-thirds", "a quarter", "half", "3/4": a share, not a count.
+_FRACTION_WORDS = {
+    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4,
+    "fourths": 4, "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10,
+}  # fmt: skip
+_FRACTION = re.compile(
+    r"(?<![\w/])(?:(?P<count>a|one|two|three|four|five|six|seven|eight|nine)[\s-]+)?"
+    r"(?P<part>halves|half|thirds?|quarters?|fourths?|fifths?|tenths?)\b"
+    r"|(?<![\w/.])(?P<num>\d{1,2})/(?P<den>\d{1,2})(?![\w/])",
+    re.IGNORECASE,
+)
+# "hundreds of billions", "tens of thousands", "dozens": an order of magnitude, not a number.
+_MAGNITUDE_WORDS = {
+    "dozens": 12, "scores": 20, "tens": 10, "hundreds": 100, "thousands": 1_000,
+    "millions": 1_000_000, "billions": 1_000_000_000, "trillions": 1_000_000_000_000,
+}  # fmt: skip
+_MAGNITUDE = re.compile(
+    r"\b(?P<many>dozens|scores|tens|hundreds|thousands|millions|billions|trillions)"
+    r"(?:\s+of\s+(?P<of>thousands|millions|billions|trillions))?\b",
+    re.IGNORECASE,
+)
+# "97-1", "348-77", "a vote of 234 to 193": a larger count first, then a smaller one, is a
+# tally; the other way round it is a range ("10-12").
+_TALLY = re.compile(
+    r"(?<![\w.,/–-])(?P<first>\d{1,3}(?:,\d{3})*|\d+)\s*(?:-|–|—|to)\s*"
+    r"(?P<second>\d{1,3}(?:,\d{3})*|\d+)(?![\w/]|[.,]\d|\s*[-–]\s*\d)",
+    re.IGNORECASE,
+)
+
+
+def _fraction_value(match: re.Match[str]) -> float | None:
+    if match.group("num"):
+        numerator, denominator = int(match.group("num")), int(match.group("den"))
+        return numerator / denominator if 0 < numerator < denominator else None
+    part = match.group("part").lower()
+    count = (match.group("count") or "").lower()
+    if not count:
+        # A bare "third" or "quarter" is more often an ordinal or a period ("third quarter").
+        if part != "half":
+            return None
+        numerator = 1
+    else:
+        numerator = 1 if count in {"a", "one"} else int(_UNITS[count])
+    value = numerator / _FRACTION_WORDS[part]
+    return value if value < 1 else None
+
+
+def _magnitude_range(match: re.Match[str]) -> tuple[float, float]:
+    many = _MAGNITUDE_WORDS[match.group("many").lower()]
+    scale = _MAGNITUDE_WORDS[match.group("of").lower()] if match.group("of") else 1
+    # "hundreds" is at least two hundred and fewer than a thousand.
+    upper = {12: 12 * 12, 20: 20 * 10}.get(many, many * 10)
+    return 2 * many * scale, (upper - 1) * scale
+
+
+def _tally_parts(match: re.Match[str]) -> list[float] | None:
+    first = float(match.group("first").replace(",", ""))
+    second = float(match.group("second").replace(",", ""))
+    return [first, second] if first >= second else None
+
+
+def special_figures(text: str) -> list[NumberValue]:
+    """Tallies, fractions and orders of magnitude stated in ``text``, as parsed figures."""
+    found = []
+    for match in _TALLY.finditer(text):
+        parts = _tally_parts(match)
+        if parts is not None:
+            found.append(NumberValue(low=parts[0], high=parts[0], kind="tally", parts=parts))
+    for match in _FRACTION.finditer(text):
+        fraction = _fraction_value(match)
+        if fraction is not None:
+            found.append(NumberValue(low=fraction, high=fraction, kind="exact"))
+    for match in _MAGNITUDE.finditer(text):
+        low, high = _magnitude_range(match)
+        found.append(NumberValue(low=low, high=high, kind="range"))
+    return found
+
+
 def find_numbers(text: str) -> list[float]:
-    """Every number stated in ``text``, in digits or words, with scales applied.
+    """Every number stated in ``text``, in digits or words, with scales applied; also each
+    count of a tally ("97-1"), fractions ("two-thirds") and both ends of an order of
+    magnitude ("hundreds of billions").
 
     Bare "a"/"an" count only when a scale follows ("a million"), so ordinary articles do
     not read as the number one.
     """
-    values = []
+    values = [v for figure in special_figures(text) for v in figure_values(figure)]
     for match in _NUMBER.finditer(text):
         words = (match.group("words") or "").lower()
         if words in {"a", "an"} and not match.group("scales").strip():
@@ -111,8 +191,12 @@ _RANGE = re.compile(
 
 
 def parse_figure(text: str) -> NumberValue | None:
-    """Read a figure as written into a value, bound or range; None when it states no number."""
+    """Read a figure as written into a value, bound, range or tally; None when it states no
+    number. "97-1" is a tally, "two-thirds" 0.667, "hundreds of billions" 2e11-9.99e11."""
     text = text.strip()
+    special = _special_figure(text)
+    if special is not None:
+        return special
     range_match = _RANGE.search(text)
     if range_match:
         low_text = range_match.group("low") or range_match.group("low2")
@@ -142,7 +226,25 @@ def parse_figure(text: str) -> NumberValue | None:
     value = _match_value(match)
     if value is None:
         return None
-    before = text[: match.start()]
+    return _bounded(text[: match.start()], value)
+
+
+def _special_figure(text: str) -> NumberValue | None:
+    tally = _TALLY.search(text)
+    if tally is not None and (parts := _tally_parts(tally)) is not None:
+        return NumberValue(low=parts[0], high=parts[0], kind="tally", parts=parts)
+    fraction_match = _FRACTION.search(text)
+    if fraction_match is not None and (fraction := _fraction_value(fraction_match)) is not None:
+        return _bounded(text[: fraction_match.start()], fraction)
+    magnitude = _MAGNITUDE.search(text)
+    # "hundreds of billions"; not "2 billions" nor "thousands" inside "tens of thousands".
+    if magnitude is not None and not re.search(r"\d\s*$", text[: magnitude.start()]):
+        low, high = _magnitude_range(magnitude)
+        return NumberValue(low=low, high=high, kind="range")
+    return None
+
+
+def _bounded(before: str, value: float) -> NumberValue:
     if _AT_LEAST.search(before):
         return NumberValue(low=value, high=None, kind="at_least")
     if _AT_MOST.search(before):
@@ -158,7 +260,10 @@ def _trailing_scale(text: str) -> float | None:
 
 
 def figure_values(value: NumberValue) -> list[float]:
-    """The numbers a figure's text states (both ends of a range, the bound of a bound)."""
+    """The numbers a figure's text states (both ends of a range, the bound of a bound, every
+    count of a tally)."""
+    if value.parts:
+        return list(value.parts)
     return [v for v in (value.low, value.high) if v is not None]
 
 
@@ -189,6 +294,8 @@ def describe_value(value: NumberValue) -> str:
         return f"at most {format_number(value.high)}"
     if value.kind == "range":
         return f"{format_number(value.low)}–{format_number(value.high)}"
+    if value.kind == "tally" and value.parts:
+        return "-".join(format_number(part) for part in value.parts)
     prefix = "about " if value.kind == "approximate" else ""
     return prefix + format_number(value.low)
 
@@ -202,6 +309,12 @@ def format_number(number: float | None) -> str:
 def values_agree(first: NumberValue, second: NumberValue) -> bool:
     """Whether two figures can both be true: their allowed values overlap (a lower bound
     against a range that reaches it, an exact value within rounding of another)."""
+    if first.parts and second.parts:
+        # Two tallies agree only count for count: "348-77" is not "348-71".
+        return len(first.parts) == len(second.parts) and all(
+            abs(a - b) <= abs(a) * EXACT_TOLERANCE
+            for a, b in zip(first.parts, second.parts, strict=True)
+        )
     low_a, high_a = interval(first)
     low_b, high_b = interval(second)
     return max(low_a, low_b) <= min(high_a, high_b)
@@ -211,13 +324,14 @@ def compare_figures(
     values: list[tuple[str, NumberValue]],
 ) -> tuple[Literal["agree", "conflict"], str]:
     """Compare labelled figures pairwise; ``conflict`` when any two cannot both be true.
+    Figures with one label (one source) are never compared with each other.
 
     The explanation names the values in numbers, e.g. "A: at least 1,000,000 and B:
     1,000,000–2,000,000 overlap"."""
     conflicts = []
     for position, (label_a, value_a) in enumerate(values):
         for label_b, value_b in values[position + 1 :]:
-            if not values_agree(value_a, value_b):
+            if label_a != label_b and not values_agree(value_a, value_b):
                 conflicts.append(
                     f"{label_a}: {describe_value(value_a)} cannot be {label_b}: "
                     f"{describe_value(value_b)}"

@@ -201,6 +201,7 @@ class AsyncSummarizer:
                 source_path=article.path,
                 article_id=article.id,
                 title=article.title,
+                outlet=article.source,
                 published=article.published,
                 sentence_count=len(article.sentences),
                 model=self._client.model_name,
@@ -259,7 +260,12 @@ def _extraction_schema() -> dict[str, Any]:
 def _as_cache_hit(summary: ArticleSummary, article: Article) -> ArticleSummary:
     # The same text under another name hits the same entry; report the file read this time.
     metadata = summary.metadata.model_copy(
-        update={"cache_hit": True, "source_path": article.path, "title": article.title}
+        update={
+            "cache_hit": True,
+            "source_path": article.path,
+            "title": article.title,
+            "outlet": article.source,
+        }
     )
     return summary.model_copy(update={"metadata": metadata})
 

@@ -392,7 +392,35 @@ def _split_header(text: str, *, markdown: bool) -> tuple[str | None, date | None
     if header:
         published = published or _parse_iso_date(header.group(1))
         text = text[header.end() :]
+    if not markdown and title is None:
+        title, text = _headline_line(text)
     return title, published, text
+
+
+# A headline: one short line standing alone as a paragraph, no sentence break inside it.
+_MAX_HEADLINE_WORDS = 25
+_MAX_HEADLINE_CHARS = 200
+
+
+def _headline_line(text: str) -> tuple[str | None, str]:
+    """A .txt file's first line, when it reads as a headline, and the text after it: the
+    title is not the article's first sentence. Export boilerplate before it is passed over."""
+    body = normalise_text(text)
+    first, separator, rest = body.partition("\n\n")
+    first = first.strip()
+    if (
+        not separator
+        or not rest.strip()
+        or "\n" in first
+        or len(first) > _MAX_HEADLINE_CHARS
+        or len(first.split()) > _MAX_HEADLINE_WORDS
+        or len(first.split()) < 3
+        or not first[0].isupper()
+        or re.search(r"[.!?][\"'”’]?\s+\S", first)
+        or first.endswith((":", ",", ";"))
+    ):
+        return None, text
+    return first.rstrip(".").strip(), rest
 
 
 def _parse_iso_date(value: str) -> date | None:

@@ -147,7 +147,12 @@ class StoryBuilder:
                 prompt_version=self.prompt.version,
                 usage=spend.usage,
                 attempts=spend.attempts,
-                alignment=alignment_report(alignment, calls=spend.calls, levels=levels),
+                alignment=alignment_report(
+                    alignment,
+                    calls=spend.calls,
+                    levels=levels,
+                    tokens=spend.usage.total_tokens,
+                ),
                 notes=spend.notes,
             ),
         )
@@ -156,7 +161,10 @@ class StoryBuilder:
         return story
 
     async def _align(self, alignment: Alignment, sources: list[StorySource], spend: _Spend) -> int:
-        """Ask the model for links, level by level; the number of levels used."""
+        """Ask the model for links, level by level; the number of levels used.
+
+        Only sections split across batches go on to the next level: a section that fitted one
+        prompt has met all its items already, and asking again would resend the same request."""
         candidates = [item for item in alignment.items if item.section in MODEL_ALIGNED_SECTIONS]
         level = 0
         while candidates and level < MAX_LEVELS:
@@ -165,13 +173,15 @@ class StoryBuilder:
             for batch in batches:
                 if len({item.source.label for item in batch}) > 1:
                     await self._propose(alignment, batch, sources, spend)
-            if len(batches) <= 1:
-                return level
+            split = _split_sections(batches)
             # One item per group found so far: groups from different batches meet next level.
             leaders: dict[str, StoryItem] = {}
             for item in candidates:
-                leaders.setdefault(alignment.links.find(item.ref), item)
+                if item.section in split:
+                    leaders.setdefault(alignment.links.find(item.ref), item)
             candidates = list(leaders.values())
+            if not candidates:
+                return level
         if candidates:
             spend.notes.append(
                 f"after {MAX_LEVELS} levels some items were still split across prompts; "
@@ -191,6 +201,7 @@ class StoryBuilder:
             sources=[
                 {
                     "label": source.label,
+                    "outlet": source.outlet,
                     "title": source.title,
                     "path": Path(source.path).name,
                     "published": source.published.isoformat() if source.published else None,
@@ -231,6 +242,15 @@ class StoryBuilder:
         spend.usage = spend.usage + completion.usage
         spend.attempts += len(completion.attempts)
         alignment.add_proposals(completion.value, listed)
+
+
+def _split_sections(batches: list[list[StoryItem]]) -> set[str]:
+    """Sections whose items were dealt into more than one batch."""
+    spread: dict[str, set[int]] = {}
+    for number, batch in enumerate(batches):
+        for item in batch:
+            spread.setdefault(item.section, set()).add(number)
+    return {section for section, numbers in spread.items() if len(numbers) > 1}
 
 
 def _batches(items: list[StoryItem], size: int, *, rotation: int) -> list[list[StoryItem]]:

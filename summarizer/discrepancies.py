@@ -1,0 +1,257 @@
+"""Where sources reporting the same thing disagree: the story's ledger of discrepancies.
+
+Merged items keep each source's own wording; this module compares those wordings. Code finds
+on its own what it can tell for certain: days that resolve to different dates (weekdays and
+dates read against each article's publication date), numbers inside descriptions that differ.
+The model may propose more (a place, who did it, an attribute such as "redacted"); each
+proposal is kept only when code confirms it: the items exist, come from different sources and
+are about the same thing, each side's words are in that item or the sentences it cites, and
+the sides do not say the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from summarizer.dates import DayMention, day_mentions
+from summarizer.grounding import content_words, fold
+from summarizer.models import (
+    Citation,
+    Discrepancy,
+    DiscrepancySide,
+    ProposedDifference,
+    StorySource,
+)
+from summarizer.numbers import find_numbers
+
+# Share of a proposed side's content words that must be in its item or cited sentences.
+SAYS_FOUND = 0.75
+# Sections whose merged items are compared for days and numbers.
+_COMPARED_SECTIONS = ("what", "disputed_points", "who", "where")
+
+
+class SourcedItem(Protocol):
+    """One source's item (``summarizer.alignment.StoryItem``)."""
+
+    @property
+    def ref(self) -> str: ...
+    @property
+    def source(self) -> StorySource: ...
+    @property
+    def section(self) -> str: ...
+    @property
+    def item(self) -> Any: ...
+    @property
+    def text(self) -> str: ...
+    def citation(self) -> Citation: ...
+
+
+Item = TypeVar("Item", bound=SourcedItem)
+
+
+def _cited_text(item: SourcedItem) -> str:
+    return " ".join(span.text for span in getattr(item.item, "evidence_spans", []))
+
+
+def _side(item: SourcedItem, says: str) -> DiscrepancySide:
+    return DiscrepancySide(
+        source=item.source.label, outlet=item.source.outlet, says=says, citation=item.citation()
+    )
+
+
+def _name(item: SourcedItem) -> str:
+    return item.source.outlet or f"source {item.source.label}"
+
+
+@dataclass
+class Discrepancies:
+    """The ledger as it is found (by code) and proposed (by the model, checked by code)."""
+
+    found: list[Discrepancy] = field(default_factory=list)
+    _keys: set[tuple[str, frozenset[str]]] = field(default_factory=set)
+
+    def add(self, discrepancy: Discrepancy, refs: Sequence[str]) -> bool:
+        key = (discrepancy.kind, frozenset(refs))
+        if key in self._keys:
+            return False
+        self._keys.add(key)
+        self.found.append(discrepancy)
+        return True
+
+    # ----------------------------------------------------------------------------------------
+    # Found by code
+    # ----------------------------------------------------------------------------------------
+
+    def compare_group(self, group: Sequence[SourcedItem]) -> None:
+        """Compare every pair of items from different sources in one merged group."""
+        if not group or group[0].section not in _COMPARED_SECTIONS:
+            return
+        for position, first in enumerate(group):
+            for second in group[position + 1 :]:
+                if first.source.label == second.source.label:
+                    continue
+                for found in (_day_difference(first, second), _number_difference(first, second)):
+                    if found is not None:
+                        self.add(found, (first.ref, second.ref))
+
+    # ----------------------------------------------------------------------------------------
+    # Proposed by the model
+    # ----------------------------------------------------------------------------------------
+
+    def check_proposal(
+        self,
+        proposal: ProposedDifference,
+        by_ref: dict[str, Item],
+        listed: set[str] | None,
+        same_thing: Callable[[Item, Item], bool],
+    ) -> list[str]:
+        """Add a proposed difference when code confirms it; the reasons it cannot be, else."""
+        reasons: list[str] = []
+        members: list[tuple[Item, str]] = []
+        for side in proposal.sides:
+            item = by_ref.get(side.item)
+            if item is None or (listed is not None and side.item not in listed):
+                reasons.append(f"{side.item} is not a listed item")
+                continue
+            if not _says_found(side.says, item):
+                reasons.append(
+                    f"{side.item} does not say {side.says!r} (not in the item or its sentences)"
+                )
+                continue
+            members.append((item, side.says))
+        if reasons:
+            return reasons
+        if len({item.source.label for item, _ in members}) < 2:
+            return ["all its sides come from one source"]
+        if len({fold(says) for _, says in members}) < 2:
+            return ["its sides say the same thing"]
+        first = members[0][0]
+        for item, _ in members[1:]:
+            if not same_thing(first, item):
+                return [f"{first.ref} and {item.ref} are not about the same thing"]
+        if proposal.kind in ("date", "weekday"):
+            days = [_resolved_days(says, item) for item, says in members]
+            known = [d for d in days if d]
+            if len(known) == len(days) and _one_day_in_common(known):
+                return ["the days named resolve to the same date"]
+        if proposal.kind == "number" or proposal.kind == "figure":
+            numbers = [set(find_numbers(says)) for _, says in members]
+            if all(numbers) and set.intersection(*numbers):
+                return ["the sides state the same number"]
+        sides = [_side(item, says) for item, says in members]
+        explanation = "; ".join(f"{_name(item)} says {says!r}" for item, says in members)
+        self.add(
+            Discrepancy(
+                kind=proposal.kind,
+                about=proposal.about,
+                explanation=f"{explanation}: they cannot both hold",
+                found_by="model, checked by code",
+                sides=sides,
+            ),
+            [item.ref for item, _ in members],
+        )
+        return []
+
+
+def _says_found(says: str, item: SourcedItem) -> bool:
+    where = f"{item.text} {_cited_text(item)}"
+    if fold(says) and fold(says) in fold(where):
+        return True
+    words = content_words(says)
+    if not words:
+        return False
+    present = set(content_words(where))
+    return sum(word in present for word in words) / len(words) >= SAYS_FOUND
+
+
+def _resolved_days(text: str, item: SourcedItem) -> set[Any]:
+    return {m.day for m in day_mentions(text, item.source.published) if m.day is not None}
+
+
+def _one_day_in_common(days: list[set[Any]]) -> bool:
+    return bool(set.intersection(*days))
+
+
+def _item_words(item: SourcedItem) -> str:
+    """The item's own wording, without a time item's resolved date in brackets."""
+    return str(item.text)
+
+
+def _day_difference(first: SourcedItem, second: SourcedItem) -> Discrepancy | None:
+    days_a = day_mentions(_item_words(first), first.source.published)
+    days_b = day_mentions(_item_words(second), second.source.published)
+    resolved_a = {m.day for m in days_a if m.day is not None}
+    resolved_b = {m.day for m in days_b if m.day is not None}
+    if resolved_a and resolved_b:
+        if resolved_a & resolved_b:
+            return None
+    else:
+        # Without publication dates only weekdays can be compared, name for name.
+        weekdays_a = {m.weekday for m in days_a if m.weekday}
+        weekdays_b = {m.weekday for m in days_b if m.weekday}
+        if not (weekdays_a and weekdays_b) or weekdays_a & weekdays_b:
+            return None
+    kind = "weekday" if any(m.weekday for m in (*days_a, *days_b)) else "date"
+    return Discrepancy(
+        kind=kind,
+        about=_about(first),
+        explanation=(
+            f"{_name(first)} says {_days(days_a)}, {_name(second)} says {_days(days_b)}: "
+            "one event, two different days"
+        ),
+        found_by="code",
+        sides=[_side(first, _written(days_a)), _side(second, _written(days_b))],
+    )
+
+
+def _days(mentions: list[DayMention]) -> str:
+    return ", ".join(
+        f"{m.written} ({m.day.strftime('%A %d %B %Y')})" if m.day else m.written for m in mentions
+    )
+
+
+def _written(mentions: list[DayMention]) -> str:
+    return ", ".join(m.written for m in mentions)
+
+
+# Numbers that are parts of days ("March 8"), not figures.
+_DAY_NUMBER = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*",
+    re.IGNORECASE,
+)
+
+
+def _numbers(text: str) -> set[float]:
+    return set(find_numbers(_DAY_NUMBER.sub(" ", text)))
+
+
+def _number_difference(first: SourcedItem, second: SourcedItem) -> Discrepancy | None:
+    if first.section != "what":
+        return None
+    numbers_a, numbers_b = _numbers(_item_words(first)), _numbers(_item_words(second))
+    if not numbers_a or not numbers_b or numbers_a & numbers_b:
+        return None
+    say_a = _number_words(_item_words(first))
+    say_b = _number_words(_item_words(second))
+    return Discrepancy(
+        kind="number",
+        about=_about(first),
+        explanation=(
+            f"{_name(first)} gives {say_a}, {_name(second)} gives {say_b} for the same event"
+        ),
+        found_by="code",
+        sides=[_side(first, say_a), _side(second, say_b)],
+    )
+
+
+def _number_words(text: str) -> str:
+    spans = re.findall(r"[^\s,;]*\d[\d,.\-–]*[^\s,;]*(?:\s+\w+)?", _DAY_NUMBER.sub(" ", text))
+    return ", ".join(span.strip() for span in spans) or text
+
+
+def _about(item: SourcedItem) -> str:
+    return str(item.text)[:120]

@@ -1,0 +1,105 @@
+"""Whether two figures count the same thing.
+
+Two outlets' figures can only conflict when they count one quantity: the same counted noun
+("people", "deaths" and "victims" of one outbreak are one noun; "cases" are another) within the
+same scope (a House tally is not a Senate tally, a national count not a provincial one, close
+contacts in one city not those in another). Words differ between outlets, so the nouns are
+normalised first; scopes are told apart by words that exclude each other.
+"""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.grounding import content_words, fold
+
+# Counted nouns, each normalised to one word: what reporters write for one thing.
+_NOUNS: dict[str, str] = {}
+for _canonical, _synonyms in {
+    "death": "death deaths dead died killed kill fatalities fatality victims victim toll lives",
+    "case": "case cases infected infection infections sick ill",
+    "injury": "injured injuries wounded hurt",
+    "person": "people persons individuals residents citizens",
+    "vote": "vote votes voted ballots",
+    "dollar": "dollar dollars usd $",
+    "page": "page pages",
+    "draft": "draft drafts version versions",
+    "state": "state states",
+    "count": "count counts charge charges",
+    "year": "year years",
+}.items():
+    for _word in _synonyms.split():
+        _NOUNS[_word] = _canonical
+
+# Words of one class exclude each other: a figure about one is not a figure about another.
+_EXCLUSIVE_CLASSES: tuple[frozenset[str], ...] = (
+    frozenset({"house", "senate", "assembly", "parliament", "congress"}),
+    frozenset({"national", "nationwide", "federal", "provincial", "regional", "local", "county"}),
+    frozenset({"death", "case", "injury"}),
+    frozenset({"democrat", "democrats", "democratic", "republican", "republicans", "gop"}),
+    frozenset({"for", "favor", "favour", "yes", "against", "no", "opposed", "oppose"}),
+    frozenset({"confirmed", "suspected", "probable"}),
+    frozenset({"daily", "weekly", "monthly", "annual", "yearly", "total"}),
+    frozenset({"close", "casual", "secondary"}),
+)
+# Person-like units: a count of people, deaths or victims is a count of people.
+_PERSON_UNITS = frozenset({"death", "person", "case", "injury"})
+
+
+def counted_words(unit: str | None, counts: str) -> set[str]:
+    """The normalised words of what a figure counts: its unit and its description."""
+    words = set()
+    for word in fold(f"{unit or ''} {counts}").split():
+        words.add(_NOUNS.get(word, word))
+    return words
+
+
+def _units_compatible(first: str | None, second: str | None) -> bool:
+    if not first or not second:
+        return True
+    a = {_NOUNS.get(w, w) for w in fold(first).split()}
+    b = {_NOUNS.get(w, w) for w in fold(second).split()}
+    if a & b:
+        return True
+    # "people" and "deaths": both count people.
+    return bool(a & _PERSON_UNITS) and bool(b & _PERSON_UNITS)
+
+
+def _proper_nouns(text: str) -> set[str]:
+    """Capitalised words past the first: the places and bodies a count is scoped to."""
+    words = re.findall(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]{2,})\b", text.strip())
+    return {fold(word) for word in words}
+
+
+def scope_problem(first: tuple[str | None, str], second: tuple[str | None, str]) -> str | None:
+    """Why two figures (unit, counts) cannot count one quantity, or None when they may."""
+    (unit_a, counts_a), (unit_b, counts_b) = first, second
+    if not _units_compatible(unit_a, unit_b):
+        return f"one counts {unit_a!r}, the other {unit_b!r}"
+    words_a, words_b = counted_words(unit_a, counts_a), counted_words(unit_b, counts_b)
+    for exclusive in _EXCLUSIVE_CLASSES:
+        only_a, only_b = (words_a & exclusive) - words_b, (words_b & exclusive) - words_a
+        if only_a and only_b:
+            return f"one counts {'/'.join(sorted(only_a))}, the other {'/'.join(sorted(only_b))}"
+    numbers_a = set(re.findall(r"\d+", counts_a))
+    numbers_b = set(re.findall(r"\d+", counts_b))
+    if numbers_a and numbers_b and not numbers_a & numbers_b:
+        return "their descriptions name different numbers (years, bills)"
+    places_a, places_b = _proper_nouns(counts_a), _proper_nouns(counts_b)
+    if places_a and places_b and not places_a & places_b:
+        return (
+            f"one is scoped to {', '.join(sorted(places_a))}, "
+            f"the other to {', '.join(sorted(places_b))}"
+        )
+    return None
+
+
+def shared_counted_words(first: tuple[str | None, str], second: tuple[str | None, str]) -> float:
+    """Share of the shorter description's content words (nouns normalised) in the other."""
+    a = [_NOUNS.get(word, word) for word in content_words(f"{first[0] or ''} {first[1]}")]
+    b = [_NOUNS.get(word, word) for word in content_words(f"{second[0] or ''} {second[1]}")]
+    if not a or not b:
+        return 0.0
+    shorter, longer = sorted((a, b), key=len)
+    other = set(longer)
+    return sum(word in other for word in shorter) / len(shorter)
