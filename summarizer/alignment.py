@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from summarizer.discrepancies import Discrepancies
-from summarizer.grounding import fold, name_tokens, overlap, spelled_alike
+from summarizer.grounding import content_words, fold, name_tokens, overlap, spelled_alike
 from summarizer.models import (
     AlignedGroup,
     AlignmentReport,
@@ -464,10 +464,12 @@ def _variants(
     found: dict[str, set[str]] = {}
     for item in group:
         found.setdefault(item.item.name, set()).add(item.source.label)
+    # A person's surname may be spelled several ways ("Tileuberdi", "Tleuberdi"), and so may a
+    # one-word place; one word of a longer name ("White" of "White House") is no spelling of it.
     key_words = {
-        (words[-1] if person else max(words, key=len))
+        (words[-1] if person else words[0])
         for item in group
-        if (words := name_tokens(item.item.name))
+        if (words := name_tokens(item.item.name)) and (person or len(words) == 1)
     }
     names = list(found)
     for label, article in _group_articles(group, articles):
@@ -475,9 +477,14 @@ def _variants(
         for name in names:
             if f" {fold(name)} " in folded_text:
                 found[name].add(label)
-        spellings = {re.sub(r"['’]s$", "", w) for w in re.findall(r"\w[\w'’-]*\w", article.text)}
+        # Names are capitalised: "those" and "hours" are no spellings of "House".
+        spellings = {
+            re.sub(r"['’]s$", "", w) for w in re.findall(r"\b[A-Z][\w'’-]*\w", article.text)
+        }
         for word in sorted(spellings):  # "Pompeo's" is a spelling of "Pompeo"
             folded = fold(word)
+            if not content_words(word):  # "Those" opening a sentence
+                continue
             if folded not in {fold(name) for name in names} and any(
                 spelled_alike(folded, key) for key in key_words
             ):

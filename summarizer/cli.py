@@ -347,8 +347,20 @@ def _print_story(story: StorySummary, out: Path) -> None:
                 figure.explanation[:100],
             )
         stdout.print(table)
+    names = {source.label: source.outlet or source.label for source in story.sources}
+    for found in story.discrepancies:
+        sides = "; ".join(
+            f"{names[side.source]} ({side.source} {'/'.join(side.citation.sentences)}): "
+            f"{side.says[:60]}"
+            for side in found.sides
+        )
+        stdout.print(
+            f"sources disagree ({found.kind}): {found.about[:70]} | {sides}", highlight=False
+        )
     for dispute in story.disputed_points:
-        kind = "parties" if dispute.kind == "between_parties" else "sources"
+        if dispute.kind == "between_sources":
+            continue  # shown above, as a discrepancy of kind "figure"
+        kind = "parties"
         sides = "; ".join(
             f"{side.held_by} ({side.citation.source} {'/'.join(side.citation.sentences)})"
             for side in dispute.sides
@@ -360,9 +372,10 @@ def _print_story(story: StorySummary, out: Path) -> None:
     stdout.print(
         f"story of {len(story.sources)} sources: {len(story.who)} actors, {len(story.what)} "
         f"events ({shared} reported by several sources), {len(story.key_figures)} figures, "
-        f"{len(story.disputed_points)} disputed points; alignment {meta.alignment.verified}/"
-        f"{meta.alignment.proposed} proposed groups confirmed, {meta.usage.total_tokens:,} "
-        f"tokens{cached} in {out}/story.json",
+        f"{len(story.disputed_points)} disputed points, {len(story.discrepancies)} "
+        f"discrepancies between sources; alignment {meta.alignment.verified} of "
+        f"{meta.alignment.proposed} proposals confirmed, {meta.alignment.rejected} rejected, "
+        f"{meta.alignment.tokens:,} alignment tokens{cached} in {out}/story.json",
         highlight=False,
     )
     for note in meta.notes:

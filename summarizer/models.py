@@ -357,7 +357,9 @@ class ProposedDifference(_Item):
         description="figure, date, weekday, number, place, actor (who did it) or attribute."
     )
     about: ShortText = Field(description="What the sources disagree about.")
-    sides: list[DifferenceSide] = Field(min_length=2, max_length=6)
+    sides: list[DifferenceSide] = Field(
+        min_length=2, max_length=6, description="Each source's item and its differing words."
+    )
 
 
 class StoryAlignment(_Item):

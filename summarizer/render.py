@@ -28,6 +28,7 @@ from summarizer.models import (
     LocatedKeyFigure,
     RejectedItem,
     Sentence,
+    StorySource,
     StorySummary,
 )
 
@@ -417,16 +418,43 @@ def _cite(citations: Iterable[Citation]) -> str:
     return ", ".join(f"{c.source} {'/'.join(c.sentences)}" for c in citations)
 
 
+def _quoted(citation: Citation, indent: str = "  ") -> list[str]:
+    """Each cited sentence's text beside its id, one line each."""
+    return [f"{indent}> {citation.source} {s.id}: {s.text}" for s in citation.cited]
+
+
+def _source_name(source: StorySource) -> str:
+    """ "Fox News: House approves ..." or the file name when the input names no outlet."""
+    name = source.outlet or ""
+    if source.title:
+        name = f"{name}: {source.title}" if name else source.title
+    return name or Path(source.path).name
+
+
 def render_story_markdown(story: StorySummary) -> str:
-    """The story as Markdown: sources, figure ledger, disputes, merged items with their
-    citations ("A S3" = source A, sentence 3), what each source alone reports."""
+    """The story as Markdown: sources by name, where they disagree, the figures compared,
+    disputes, merged items with each source's wording and the sentences cited ("A S3" =
+    source A, sentence 3, quoted), what each source alone reports."""
     meta = story.metadata
     out = [f"# Story: {len(story.sources)} sources\n", "## Sources\n"]
     out += [
-        f"- **{s.label}**: {s.title or ''} `{s.path}` ({s.published or 'date unknown'})"
+        f"- **{s.label}** {_source_name(s)} ({s.published or 'date unknown'}) `{s.path}`"
         for s in story.sources
     ]
     out.append("")
+    names = {s.label: s.outlet or f"source {s.label}" for s in story.sources}
+    if story.discrepancies:
+        out.append("## Where the sources disagree\n")
+        for found in story.discrepancies:
+            out.append(f"- **{found.kind}**: {found.about}")
+            out.append(f"  - why: {found.explanation} ({found.found_by})")
+            for side in found.sides:
+                out.append(
+                    f"  - {side.source} ({names.get(side.source, side.source)}) says "
+                    f"“{side.says}”: {side.citation.text}"
+                )
+                out += _quoted(side.citation, "    ")
+        out.append("")
     if story.key_figures:
         out.append("## Figures compared across sources\n")
         out.append("| Counts | Status | Values (source: as written) | Why |")
@@ -440,46 +468,65 @@ def render_story_markdown(story: StorySummary) -> str:
                 f"{_cell(values)} | {_cell(figure.explanation)} |"
             )
         out.append("")
+        compared = [f for f in story.key_figures if f.status != "single_source"]
+        if compared:
+            out.append("Sentences of the figures given by several sources:\n")
+            for figure in compared:
+                out.append(f"- {figure.counts}")
+                out += [f"  > {v.source} {s.id}: {s.text}" for v in figure.values for s in v.cited]
+            out.append("")
     if story.disputed_points:
         out.append("## Disputed points\n")
         for dispute in story.disputed_points:
             kind = "between parties" if dispute.kind == "between_parties" else "between sources"
             out.append(f"- **{dispute.claim}** ({kind})")
-            out += [
-                f"  - {side.held_by}: {side.position} ({_cite([side.citation])})"
-                for side in dispute.sides
-            ]
+            for party in dispute.sides:
+                out.append(f"  - {party.held_by}: {party.position} ({_cite([party.citation])})")
+                out += _quoted(party.citation, "    ")
         out.append("")
     if story.who:
         out.append("## Who\n")
         for actor in story.who:
             spellings = ", ".join(f"{v.name} ({', '.join(v.sources)})" for v in actor.variants)
             out.append(f"- **{actor.name}** ({actor.kind}); spellings: {spellings}")
-            out += [f"  - {c.source} {'/'.join(c.sentences)}: {c.text}" for c in actor.roles]
+            for c in actor.roles:
+                out.append(f"  - {c.source} {'/'.join(c.sentences)}: {c.text}")
+                out += _quoted(c, "    ")
         out.append("")
     for title, events in (("What", story.what),):
         if events:
             out.append(f"## {title}\n")
-            out += [f"- {e.description} ({_cite(e.reported_by)})" for e in events]
+            for event in events:
+                out.append(f"- {event.description}")
+                for c in event.reported_by:
+                    out.append(f"  - {c.source} {'/'.join(c.sentences)}: {c.text}")
+                    out += _quoted(c, "    ")
             out.append("")
     if story.where:
         out.append("## Where\n")
-        out += [f"- **{p.name}** ({_cite(p.roles)})" for p in story.where]
+        for place in story.where:
+            out.append(f"- **{place.name}**")
+            for c in place.roles:
+                out.append(f"  - {c.source} {'/'.join(c.sentences)}: {c.text}")
+                out += _quoted(c, "    ")
         out.append("")
     if story.when:
         out.append("## When\n")
-        out += [
-            f"- {t.text}{f' ({t.date})' if t.date else ''} ({_cite(t.reported_by)})"
-            for t in story.when
-        ]
+        for t in story.when:
+            out.append(f"- {t.text}{f' ({t.date})' if t.date else ''}")
+            for c in t.reported_by:
+                out.append(f"  - {c.source} {'/'.join(c.sentences)}: {c.text}")
+                out += _quoted(c, "    ")
         out.append("")
     out.append("## What only one source reports\n")
     for coverage in story.coverage:
         out.append(
-            f"- **{coverage.source}** (`{coverage.path}`): {_count(coverage.only_here, 'item')}"
-            f" of its own, {coverage.shared_items} shared"
+            f"- **{coverage.source}** ({names.get(coverage.source, coverage.source)}): "
+            f"{_count(coverage.only_here, 'item')} of its own, {coverage.shared_items} shared"
         )
-        out += [f"  - {c.text} ({'/'.join(c.sentences)})" for c in coverage.only_here]
+        for c in coverage.only_here:
+            out.append(f"  - {c.text} ({'/'.join(c.sentences)})")
+            out += _quoted(c, "    ")
     out.append("")
     if story.rejected:
         out.append("## Alignments rejected (the model linked items code could not confirm)\n")
@@ -487,9 +534,9 @@ def render_story_markdown(story: StorySummary) -> str:
         out.append("")
     report = meta.alignment
     out.append(
-        f"*Model:* {meta.model} · *alignment:* {report.verified}/{report.proposed} proposed "
-        f"groups confirmed, {report.calls} request(s), {report.levels} level(s) · "
-        f"*tokens:* {meta.usage.total_tokens:,}" + (" (from cache)" if meta.cache_hit else "")
+        f"*Model:* {meta.model} · *alignment:* {report.verified} of {report.proposed} proposals "
+        f"confirmed, {report.rejected} rejected, {report.calls} request(s), {report.levels} "
+        f"level(s), {report.tokens:,} tokens" + (" (from cache)" if meta.cache_hit else "")
     )
     out += [f"\n*Note:* {note}" for note in meta.notes]
     return "\n".join(out).rstrip() + "\n"
