@@ -48,7 +48,8 @@ KIND_NAMES = {
     "single_source": "only_one_source",
 }
 
-_SOURCE_LINE = re.compile(r"^Source ([A-Z]{1,2}): .*\[([^\]]+)\]", re.MULTILINE)
+_SOURCE_LINE = re.compile(r"^Source ([A-Z]{1,2}): (.*)$", re.MULTILINE)
+_FILE_NAME = re.compile(r"\[([^\]]+\.\w+)\]")
 _ITEM_LINE = re.compile(r"^([A-Z]{1,2})-([WEPTFD])(\d+): (.*)$", re.MULTILINE)
 
 
@@ -60,9 +61,22 @@ class ListedItem:
     text: str
 
 
-def listed_items(prompt: str) -> list[ListedItem]:
-    """The items an alignment prompt lists, each with its outlet (the file stem, "fox")."""
-    outlets = {label: Path(name).stem for label, name in _SOURCE_LINE.findall(prompt)}
+def listed_items(prompt: str, titles: dict[str, str] | None = None) -> list[ListedItem]:
+    """The items an alignment prompt lists, each with its outlet (the file stem, "fox"): from
+    the file name the source line shows, else from the article title it shows (``titles``:
+    title -> file stem; older prompts show only the title)."""
+    outlets = {}
+    for label, line in _SOURCE_LINE.findall(prompt):
+        named = _FILE_NAME.search(line)
+        if named:
+            outlets[label] = Path(named.group(1)).stem
+            continue
+        for title, stem in (titles or {}).items():
+            if normalise(title) in normalise(line):
+                outlets[label] = stem
+                break
+        else:
+            outlets[label] = Path(line.strip().split()[-1]).stem if line.strip() else ""
     return [
         ListedItem(f"{label}-{letter}{number}", outlets.get(label, ""), letter, normalise(text))
         for label, letter, number, text in _ITEM_LINE.findall(prompt)
@@ -84,19 +98,30 @@ class StoryAlignmentHook:
     """A hook for ``AuthoredModelServer``: answers alignment requests from ``stories``
     (cluster name -> the authored story file's content)."""
 
-    def __init__(self, stories: dict[str, JsonObject]) -> None:
+    def __init__(
+        self, stories: dict[str, JsonObject], titles: dict[str, str] | None = None
+    ) -> None:
         self.stories = stories
+        self.titles = titles or {}
         self.requests = 0
         self.unmapped: list[str] = []
 
     @classmethod
-    def from_folder(cls, folder: Path, clusters: Iterable[str] | None = None) -> StoryAlignmentHook:
+    def from_folder(
+        cls, folder: Path, clusters: Iterable[str] | None = None, devset: Path | None = None
+    ) -> StoryAlignmentHook:
+        """The stories under ``folder`` (only ``clusters`` when given); ``devset`` supplies the
+        articles' titles, for prompts that name sources by title only."""
         wanted = set(clusters) if clusters is not None else None
-        stories = {}
+        stories, titles = {}, {}
         for path in sorted(folder.glob("*.json")):
             if wanted is None or path.stem in wanted:
                 stories[path.stem] = json.loads(path.read_text(encoding="utf-8"))
-        return cls(stories)
+                for record in sorted((devset / path.stem).glob("*.json")) if devset else []:
+                    title = json.loads(record.read_text(encoding="utf-8")).get("title")
+                    if title:
+                        titles[title] = record.stem
+        return cls(stories, titles)
 
     def __call__(self, request: ModelRequest) -> JsonObject | None:
         properties = (request.schema or {}).get("properties", {})
@@ -105,7 +130,7 @@ class StoryAlignmentHook:
         prompt = "\n".join(
             str(m.get("content") or "") for m in request.messages if m.get("role") == "user"
         )
-        listed = listed_items(prompt)
+        listed = listed_items(prompt, self.titles)
         alignment = self._alignment_for(listed)
         self.requests += 1
         answer: JsonObject = {name: [] for name in properties}

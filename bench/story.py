@@ -199,7 +199,7 @@ def run_cluster(devset: Path, cluster: str, roots: list[Path], stories: Path) ->
     from summarizer.story import summarize_story
 
     expectations = json.loads((stories / f"{cluster}.json").read_text(encoding="utf-8"))
-    hook = StoryAlignmentHook.from_folder(stories, [cluster])
+    hook = StoryAlignmentHook.from_folder(stories, [cluster], devset)
     server = AuthoredModelServer(devset, roots, hooks=[hook])
     started = time.perf_counter()
     with server:
