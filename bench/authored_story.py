@@ -32,10 +32,12 @@ GROUP_OF_SECTION = {
     "what": ("same_event", "E"),
     "key_figures": ("same_figure", "F"),
     "disputed_points": ("same_dispute", "D"),
+    # A schema without a quotes section gets quotes as events (bench/authored_model.py).
+    "quotes": ("same_event", "E"),
 }
-SECTION_OF_GROUP = {group: section for section, (group, _) in GROUP_OF_SECTION.items()}
 LETTER_OF_SECTION = {
     "who": "W", "what": "E", "where": "P", "when": "T", "key_figures": "F", "disputed_points": "D",
+    "quotes": "E",
 }  # fmt: skip
 # The expectation kinds the authors use, and the ledger's.
 KIND_NAMES = {
@@ -88,8 +90,15 @@ def find_ref(listed: list[ListedItem], outlet: str, section: str, text: str) -> 
     letter = LETTER_OF_SECTION.get(section)
     wanted = normalise(text)
     candidates = [i for i in listed if i.outlet == outlet and i.letter == letter]
+    if not wanted:
+        return None
+    # An item's line starts with its name, description, value or claim; a name may also occur
+    # inside another item's role, so a line that starts with the text wins.
     for item in candidates:
-        if wanted and wanted in item.text:
+        if item.text.startswith(wanted):
+            return item.ref
+    for item in candidates:
+        if wanted in item.text:
             return item.ref
     return None
 

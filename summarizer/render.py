@@ -480,9 +480,13 @@ def render_story_markdown(story: StorySummary) -> str:
         for dispute in story.disputed_points:
             kind = "between parties" if dispute.kind == "between_parties" else "between sources"
             out.append(f"- **{dispute.claim}** ({kind})")
+            quoted: set[tuple[str, tuple[str, ...]]] = set()
             for party in dispute.sides:
                 out.append(f"  - {party.held_by}: {party.position} ({_cite([party.citation])})")
-                out += _quoted(party.citation, "    ")
+                key = (party.citation.source, tuple(party.citation.sentences))
+                if key not in quoted:  # both sides of one source's item cite one set
+                    quoted.add(key)
+                    out += _quoted(party.citation, "    ")
         out.append("")
     if story.who:
         out.append("## Who\n")
