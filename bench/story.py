@@ -10,7 +10,7 @@ capable model would (authored per-article answers, and authored alignment answer
 ``bench/authored_story.py``). Then scores the ledger:
 
 * **found**: an expected discrepancy for which one ledger entry has, for each side, a side of
-  that outlet whose text (its wording, the item, the cited sentences) holds one of the side's
+  that outlet whose text (its wording and the item as that outlet gives it) holds one of the side's
   alternatives; a fact only one outlet reports is found in that outlet's ``only_here`` list;
 * **spurious**: a ledger entry (a discrepancy, a figure conflict) matching a spurious pattern;
 * **unexpected**: ledger entries matching neither, printed so a reader can judge them.
@@ -62,6 +62,8 @@ _MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "
 
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_MARKS)
+    # "23: states" (a figure as the ledger writes it) reads as "23 states".
+    text = re.sub(r"[:;()]", " ", text)
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
@@ -83,7 +85,7 @@ def holds(text: str, alternatives: Iterable[str]) -> bool:
 @dataclass
 class Side:
     outlet: str  # file stem: fox, nyt, hpo
-    text: str  # wording + item + cited sentences
+    text: str  # its wording and the item as that outlet gives it
 
 
 @dataclass
@@ -101,13 +103,10 @@ class Ledger:
 
 
 def _citation_text(citation: JsonObject, sentences: dict[str, dict[str, str]], outlet: str) -> str:
-    """The item as the source gives it and the text of each cited sentence (taken from the
-    citation when it carries it, else from the article)."""
-    cited = [c.get("text", "") for c in citation.get("cited") or []]
-    if not cited:
-        by_id = sentences.get(outlet, {})
-        cited = [by_id.get(sid, "") for sid in citation.get("sentences", [])]
-    return " ".join([citation.get("text", ""), *cited])
+    """The item as the source gives it. Not its cited sentences: a sentence holds more than the
+    item, and an entry about one thing (a $250,000 figure) would be credited with another its
+    sentence also mentions (a "two-year investigation")."""
+    return str(citation.get("text", ""))
 
 
 def read_ledger(story: JsonObject, sentences: dict[str, dict[str, str]]) -> Ledger:
@@ -220,7 +219,14 @@ def run_cluster(devset: Path, cluster: str, roots: list[Path], stories: Path) ->
     spurious, unexpected = [], []
     for entry in ledger.entries:
         label = f"{entry.kind}: {entry.explanation[:140]}"
-        pattern = next((p for p in expectations.get("spurious", []) if matches(entry, p)), None)
+        pattern = next(
+            (
+                p
+                for p in expectations.get("spurious", [])
+                if _same_kind(entry, p) and matches(entry, p)
+            ),
+            None,
+        )
         if pattern is not None:
             spurious.append(f"{pattern['id']} ({label})")
         elif not any(matches(entry, e) for e in expectations["discrepancies"]):
@@ -241,6 +247,14 @@ def run_cluster(devset: Path, cluster: str, roots: list[Path], stories: Path) ->
         seconds=seconds,
         story=story,
     )
+
+
+def _same_kind(entry: Entry, pattern: JsonObject) -> bool:
+    """A spurious pattern names the kind of claim that would be wrong ("these two figures
+    conflict"); a ledger entry of another kind whose cited sentences happen to hold the same
+    words is not that claim. A number inside a description counts as a figure."""
+    kind = KIND_NAMES.get(pattern["kind"], pattern["kind"])
+    return kind == {"number": "figure"}.get(entry.kind, entry.kind)
 
 
 def _sentences_by_outlet(folder: Path) -> dict[str, dict[str, str]]:
@@ -284,6 +298,10 @@ def main() -> None:
     parser.add_argument("--code", type=Path, help="import summarizer from this checkout")
     parser.add_argument("--ledgers", type=Path, help="write each story.json/story.md here")
     parser.add_argument("--json", type=Path, help="write the scores to this file too")
+    parser.add_argument(
+        "--benchmarks", type=Path, help="put the table in this Markdown file's story section"
+    )
+    parser.add_argument("--label", default="", help="what was measured (for --benchmarks)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list missed and unexpected")
     args = parser.parse_args()
     sys.path[:0] = [str(args.code or ROOT), str(ROOT / "bench")]
@@ -306,6 +324,8 @@ def main() -> None:
                 for item in items:
                     print(f"  {cluster} {label}: {item}")
     print(table(scores))
+    if args.benchmarks:
+        write_section(args.benchmarks, args.label, table(scores))
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -314,6 +334,30 @@ def main() -> None:
             + "\n",
             encoding="utf-8",
         )
+
+
+SECTION_START = "<!-- bench/story.py -->"
+SECTION_END = "<!-- /bench/story.py -->"
+
+
+def write_section(path: Path, label: str, body: str) -> None:
+    """Put ``body`` under ``label`` in the story section of ``path``, replacing an earlier
+    table with the same label and keeping the others (before and after)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    heading = f"### {label}" if label else "### story ledger"
+    tables: dict[str, str] = {}
+    if SECTION_START in text:
+        before, _, rest = text.partition(SECTION_START)
+        inner, _, after = rest.partition(SECTION_END)
+        for chunk in re.split(r"(?m)^(?=### )", inner):
+            if chunk.startswith("### "):
+                title, _, content = chunk.partition("\n")
+                tables[title] = content.strip()
+    else:
+        before, after = text.rstrip() + "\n\n", "\n"
+    tables[heading] = body
+    inner = "\n".join(f"{title}\n\n{content}\n" for title, content in tables.items())
+    path.write_text(f"{before}{SECTION_START}\n{inner}{SECTION_END}{after}", encoding="utf-8")
 
 
 def _write_ledger(folder: Path, score: ClusterScore) -> None:

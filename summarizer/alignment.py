@@ -312,7 +312,7 @@ class Alignment:
             for position, first in enumerate(section_items):
                 for second in section_items[position + 1 :]:
                     if link_problem(first, second, threshold=CODE_OVERLAP) is None:
-                        self.links.union(first.ref, second.ref)
+                        self._join(first, second)
 
     def add_proposals(self, alignment: StoryAlignment, listed: set[str] | None = None) -> None:
         """Check each group the model proposed; link what code confirms, report the rest.
@@ -349,6 +349,25 @@ class Alignment:
         else:
             self.verified += 1
 
+    def _join(self, first: StoryItem, second: StoryItem) -> str | None:
+        """Merge the groups of two items; None when merged, else why not. A figure group holds
+        one figure per source: joining groups that both hold one of a source's figures would
+        set a source against itself ("41" years of age and "nearly 30" years in office)."""
+        root_a, root_b = self.links.find(first.ref), self.links.find(second.ref)
+        if root_a == root_b:
+            return None
+        if first.section == "key_figures":
+            sources_a = {i.source.label for i in self.items if self.links.find(i.ref) == root_a}
+            sources_b = {i.source.label for i in self.items if self.links.find(i.ref) == root_b}
+            both = sources_a & sources_b
+            if both:
+                return (
+                    f"{first.ref} and {second.ref} would put two figures of source "
+                    f"{', '.join(sorted(both))} in one group"
+                )
+        self.links.union(first.ref, second.ref)
+        return None
+
     def _same_thing(self, first: StoryItem, second: StoryItem) -> bool:
         """Two items merged into one story item, or close enough to be about one thing."""
         if self.links.find(first.ref) == self.links.find(second.ref):
@@ -374,7 +393,8 @@ class Alignment:
             for second in members[position + 1 :]:
                 problem = link_problem(first, second, threshold=PROPOSAL_OVERLAP)
                 if problem is None:
-                    self.links.union(first.ref, second.ref)
+                    problem = self._join(first, second)
+                if problem is None:
                     linked.update((first.ref, second.ref))
                 else:
                     first_problem.setdefault(first.ref, problem)

@@ -65,6 +65,34 @@ def _units_compatible(first: str | None, second: str | None) -> bool:
     return bool(a & _PERSON_UNITS) and bool(b & _PERSON_UNITS)
 
 
+# Words that end the noun phrase naming what is counted: "campaign funds | the couple misused",
+# "airline ticket | for a pet rabbit", "states | that have enacted ...".
+_PHRASE_END = frozenset(
+    "the a an of for to from in on at by with that which who whose whom as than this these "
+    "those their his her its they he she it was were is are be been has have had would could "
+    "will can may said says allegedly".split()
+)
+
+
+def counted_noun(counts: str) -> list[str]:
+    """The words naming what a figure counts, normalised: "campaign funds the couple
+    allegedly misused" -> ["campaign", "fund"]; "length of the indictment" -> ["length"]."""
+    words = fold(counts).split()
+    head: list[str] = []
+    for word in words:
+        if word in _PHRASE_END:
+            break
+        head.append(_NOUNS.get(word, word[:-1] if len(word) > 3 and word.endswith("s") else word))
+    return head
+
+
+def _heads_compatible(first: list[str], second: list[str]) -> bool:
+    if set(first) & set(second):
+        return True
+    # "people" and "deaths" of one outbreak: both count people.
+    return bool(set(first) & _PERSON_UNITS) and bool(set(second) & _PERSON_UNITS)
+
+
 def _proper_nouns(text: str) -> set[str]:
     """Capitalised words past the first: the places and bodies a count is scoped to."""
     words = re.findall(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]{2,})\b", text.strip())
@@ -81,6 +109,11 @@ def scope_problem(first: tuple[str | None, str], second: tuple[str | None, str])
         only_a, only_b = (words_a & exclusive) - words_b, (words_b & exclusive) - words_a
         if only_a and only_b:
             return f"one counts {'/'.join(sorted(only_a))}, the other {'/'.join(sorted(only_b))}"
+    # "from the plague": the description names no noun; the unit ("deaths") does.
+    head_a = counted_noun(counts_a) or counted_noun(unit_a or "")
+    head_b = counted_noun(counts_b) or counted_noun(unit_b or "")
+    if head_a and head_b and not _heads_compatible(head_a, head_b):
+        return f"one counts {' '.join(head_a)}, the other {' '.join(head_b)}"
     numbers_a = set(re.findall(r"\d+", counts_a))
     numbers_b = set(re.findall(r"\d+", counts_b))
     if numbers_a and numbers_b and not numbers_a & numbers_b:
@@ -95,9 +128,11 @@ def scope_problem(first: tuple[str | None, str], second: tuple[str | None, str])
 
 
 def shared_counted_words(first: tuple[str | None, str], second: tuple[str | None, str]) -> float:
-    """Share of the shorter description's content words (nouns normalised) in the other."""
-    a = [_NOUNS.get(word, word) for word in content_words(f"{first[0] or ''} {first[1]}")]
-    b = [_NOUNS.get(word, word) for word in content_words(f"{second[0] or ''} {second[1]}")]
+    """Share of the shorter description's content words (nouns normalised) in the other. The
+    units are left out: they are compared apart, and "years" shared by an age and a term of
+    office says nothing about what is counted."""
+    a = [_NOUNS.get(word, word) for word in content_words(first[1])]
+    b = [_NOUNS.get(word, word) for word in content_words(second[1])]
     if not a or not b:
         return 0.0
     shorter, longer = sorted((a, b), key=len)

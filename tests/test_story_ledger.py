@@ -102,6 +102,13 @@ def test_two_values_from_one_source_are_never_compared() -> None:
     ("first", "second", "apart"),
     [
         (("people", "killed by the plague"), ("deaths", "from the plague"), False),
+        ((None, "people killed by the plague"), (None, "deaths from the plague"), False),
+        (
+            ("USD", "campaign funds the couple misused"),
+            ("USD", "airline ticket for a rabbit"),
+            True,
+        ),
+        (("years", "Hunter's age"), ("years", "time his father served in the House"), True),
         (
             (None, "votes for the bill in the House"),
             (None, "votes for the bill in the Senate"),
