@@ -68,9 +68,55 @@ def _units_compatible(first: str | None, second: str | None) -> bool:
 # Words that end the noun phrase naming what is counted: "campaign funds | the couple misused",
 # "airline ticket | for a pet rabbit", "states | that have enacted ...".
 _PHRASE_END = frozenset(
-    "the a an of for to from in on at by with that which who whose whom as than this these "
-    "those their his her its they he she it was were is are be been has have had would could "
-    "will can may said says allegedly".split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "to",
+        "from",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "that",
+        "which",
+        "who",
+        "whose",
+        "whom",
+        "as",
+        "than",
+        "this",
+        "these",
+        "those",
+        "their",
+        "his",
+        "her",
+        "its",
+        "they",
+        "he",
+        "she",
+        "it",
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "would",
+        "could",
+        "will",
+        "can",
+        "may",
+        "said",
+        "says",
+        "allegedly",
+    ]
 )
 
 
