@@ -357,8 +357,10 @@ class _CountingClient:
 
     async def complete(self, messages: Any, model: Any, sampling: Any) -> Any:
         self.requests += 1
-        ledger = SimpleNamespace(usage=TokenUsage(total_tokens=100), attempts=1)
-        return SimpleNamespace(value=StoryAlignment(), ledger=ledger)
+        attempt = SimpleNamespace(usage=TokenUsage(total_tokens=100))
+        return SimpleNamespace(
+            value=StoryAlignment(), attempts=[attempt], usage=TokenUsage(total_tokens=100)
+        )
 
 
 @pytest.mark.parametrize(("per_prompt", "levels_at_most"), [(60, 1), (2, 4)])
