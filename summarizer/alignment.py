@@ -79,6 +79,13 @@ MODEL_ALIGNED_SECTIONS = tuple(GROUP_SECTIONS.values())
 CODE_OVERLAP = 0.6
 # ...this much shared wording, or the link is unverifiable and rejected.
 PROPOSAL_OVERLAP = 0.34
+# Outlets paraphrase one event in few shared words ("The House passed ..." / "The House of
+# Representatives approved ..."): a proposed link also holds when the items together with the
+# sentences they cite share this much, in at least CITED_SHARED_WORDS words (a name alone, as
+# "Pompeo" in every item of a story, is not enough). Measured on five devset clusters: 46 of the
+# 53 event pairs a capable model links pass, and 196 of the 779 pairs it does not link.
+CITED_OVERLAP = 0.2
+CITED_SHARED_WORDS = 3
 
 # Words that say what kind of place a name is, not which: "Xinjiang region" is "Xinjiang".
 _PLACE_WORDS = frozenset(
@@ -186,6 +193,23 @@ def _acronym_of(short: str, long: str) -> bool:
     return len(words) >= 2 and "".join(w[0] for w in words).upper() == letters
 
 
+def _same_place_words(first: str, second: str) -> bool:
+    """Two place names with the same words, in any order ("Italy and Hawaii" / "Hawaii and
+    Italy"), after what follows a comma, which says where the place lies: "Benghazi, Libya" is
+    Benghazi, but "Colorado" is not "Pueblo, Colorado" (a place is not the place it lies in)."""
+    words_a = [w for w in name_tokens(first.split(",")[0]) if w not in _PLACE_WORDS]
+    words_b = [w for w in name_tokens(second.split(",")[0]) if w not in _PLACE_WORDS]
+    if not words_a or len(words_a) != len(words_b):
+        return False
+    unmatched = list(words_b)
+    for word in words_a:
+        match = next((other for other in unmatched if spelled_alike(word, other)), None)
+        if match is None:
+            return False
+        unmatched.remove(match)
+    return True
+
+
 def _person_words(name: str) -> list[str]:
     """A person's name as words without honorifics or suffixes, initials kept."""
     kept = set(name_tokens(name))
@@ -214,10 +238,9 @@ def same_name(first: str, second: str, *, person: bool = False, place: bool = Fa
     words_b = [w for w in name_tokens(second) if person or w not in _PLACE_WORDS]
     if not words_a or not words_b:
         return False
+    if place:
+        return _same_place_words(first, second)
     shorter, longer = sorted((words_a, words_b), key=len)
-    if place and len(shorter) != len(longer):
-        # "Colorado" is not "Pueblo, Colorado": a place is not the place it lies in.
-        return False
     # Every word of the shorter name, in order, among the longer name's words.
     position = 0
     for word in shorter:
@@ -255,9 +278,18 @@ def link_problem(first: StoryItem, second: StoryItem, *, threshold: float) -> st
         return None
     texts = (a.description, b.description) if section == "what" else (a.claim, b.claim)
     shared = overlap(*texts)
-    if shared < threshold:
-        return f"{first.ref} and {second.ref} share {shared:.0%} of their words"
-    return None
+    if shared >= threshold:
+        return None
+    if threshold < CODE_OVERLAP:
+        richer_a, richer_b = f"{texts[0]} {_cited_text(a)}", f"{texts[1]} {_cited_text(b)}"
+        shared_words = set(content_words(richer_a)) & set(content_words(richer_b))
+        if overlap(richer_a, richer_b) >= CITED_OVERLAP and len(shared_words) >= CITED_SHARED_WORDS:
+            return None
+    return f"{first.ref} and {second.ref} share {shared:.0%} of their words"
+
+
+def _cited_text(item: Any) -> str:
+    return " ".join(span.text for span in getattr(item, "evidence_spans", []))
 
 
 # --------------------------------------------------------------------------------------------

@@ -129,9 +129,13 @@ class Discrepancies:
         if len({fold(says) for _, says in members}) < 2:
             return ["its sides say the same thing"]
         first = members[0][0]
+        about_everywhere = all(_about_found(proposal.about, item) for item, _ in members)
         for item, _ in members[1:]:
-            if not same_thing(first, item):
-                return [f"{first.ref} and {item.ref} are not about the same thing"]
+            if not (same_thing(first, item) or about_everywhere):
+                return [
+                    f"{first.ref} and {item.ref} are not about the same thing (not linked, and "
+                    f"{proposal.about!r} is not in both)"
+                ]
         if proposal.kind in ("date", "weekday"):
             days = [_resolved_days(says, item) for item, says in members]
             known = [d for d in days if d]
@@ -154,6 +158,21 @@ class Discrepancies:
             [item.ref for item, _ in members],
         )
         return []
+
+
+# What a difference is about ("when Hunter repaid the $60,000") must name at least this many
+# content words, and each side's item with its sentences must hold this share of them: two days
+# in two outlets' time items are about one event only when both sentences tell of it.
+ABOUT_MIN_WORDS = 2
+ABOUT_FOUND = 0.6
+
+
+def _about_found(about: str, item: SourcedItem) -> bool:
+    words = content_words(about)
+    if len(words) < ABOUT_MIN_WORDS:
+        return False
+    present = set(content_words(f"{item.text} {_cited_text(item)}"))
+    return sum(word in present for word in words) / len(words) >= ABOUT_FOUND
 
 
 def _says_found(says: str, item: SourcedItem) -> bool:
@@ -183,6 +202,10 @@ def _item_words(item: SourcedItem) -> str:
 def _day_difference(first: SourcedItem, second: SourcedItem) -> Discrepancy | None:
     days_a = day_mentions(_item_words(first), first.source.published)
     days_b = day_mentions(_item_words(second), second.source.published)
+    if len(days_a) != 1 or len(days_b) != 1:
+        # An item naming several days tells of several moments ("released on Wednesday the
+        # e-mails of Sept. 14"); which day answers which is not for code to guess.
+        return None
     resolved_a = {m.day for m in days_a if m.day is not None}
     resolved_b = {m.day for m in days_b if m.day is not None}
     if resolved_a and resolved_b:
@@ -225,32 +248,85 @@ _DAY_NUMBER = re.compile(
 )
 
 
-def _numbers(text: str) -> set[float]:
-    return set(find_numbers(_DAY_NUMBER.sub(" ", text)))
+# A number and the word it counts: "48-page indictment", "$3.5 billion for", "1976 law".
+_COUNTED = re.compile(
+    r"(?P<number>\$?\d[\d,]*(?:\.\d+)?(?:\s*(?:million|billion|trillion|percent|%))?)"
+    r"(?:-|\s+)(?P<word>[A-Za-z]{3,})"
+)
+
+
+def _counted_numbers(text: str) -> dict[str, set[float]]:
+    """The numbers of a text by the word each counts ("page": {48.0})."""
+    counted: dict[str, set[float]] = {}
+    for match in _COUNTED.finditer(_DAY_NUMBER.sub(" ", text)):
+        word = fold(match.group("word"))
+        if word in _NOT_COUNTED:
+            continue
+        values = find_numbers(match.group("number"))
+        if values:
+            counted.setdefault(word.rstrip("s"), set()).add(values[0])
+    return counted
+
+
+# Words after a number that say nothing of what it counts.
+_NOT_COUNTED = frozenset(
+    [
+        "and",
+        "or",
+        "to",
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "that",
+        "which",
+        "who",
+        "as",
+        "than",
+        "was",
+        "were",
+        "is",
+        "are",
+        "when",
+        "after",
+        "before",
+    ]
+)
 
 
 def _number_difference(first: SourcedItem, second: SourcedItem) -> Discrepancy | None:
+    """One event, the same thing counted, different numbers: "48-page indictment" against
+    "47-page indictment". Numbers that count different words are not compared."""
     if first.section != "what":
         return None
-    numbers_a, numbers_b = _numbers(_item_words(first)), _numbers(_item_words(second))
-    if not numbers_a or not numbers_b or numbers_a & numbers_b:
-        return None
-    say_a = _number_words(_item_words(first))
-    say_b = _number_words(_item_words(second))
-    return Discrepancy(
-        kind="number",
-        about=_about(first),
-        explanation=(
-            f"{_name(first)} gives {say_a}, {_name(second)} gives {say_b} for the same event"
-        ),
-        found_by="code",
-        sides=[_side(first, say_a), _side(second, say_b)],
-    )
+    counted_a = _counted_numbers(_item_words(first))
+    counted_b = _counted_numbers(_item_words(second))
+    for word in sorted(set(counted_a) & set(counted_b)):
+        if counted_a[word] & counted_b[word]:
+            continue
+        say_a = " or ".join(_number_text(v) for v in sorted(counted_a[word])) + f" {word}"
+        say_b = " or ".join(_number_text(v) for v in sorted(counted_b[word])) + f" {word}"
+        return Discrepancy(
+            kind="number",
+            about=_about(first),
+            explanation=(
+                f"{_name(first)} gives {say_a}, {_name(second)} gives {say_b} for the same event"
+            ),
+            found_by="code",
+            sides=[_side(first, say_a), _side(second, say_b)],
+        )
+    return None
 
 
-def _number_words(text: str) -> str:
-    spans = re.findall(r"[^\s,;]*\d[\d,.\-–]*[^\s,;]*(?:\s+\w+)?", _DAY_NUMBER.sub(" ", text))
-    return ", ".join(span.strip() for span in spans) or text
+def _number_text(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.6g}"
 
 
 def _about(item: SourcedItem) -> str:

@@ -140,9 +140,12 @@ def _heads_compatible(first: list[str], second: list[str]) -> bool:
 
 
 def _proper_nouns(text: str) -> set[str]:
-    """Capitalised words past the first: the places and bodies a count is scoped to."""
-    words = re.findall(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]{2,})\b", text.strip())
-    return {fold(word) for word in words}
+    """The places a count is scoped to: "close contacts traced in Beijing" -> {"beijing"}.
+    Only names after "in", "across"...: "under Colorado law" names a law, not a scope."""
+    words = re.findall(
+        r"\b(?:in|across|throughout|within|outside|inside)\s+(?:the\s+)?([A-Z][a-z]{2,})\b", text
+    )
+    return {fold(word).rstrip("s") for word in words}
 
 
 def scope_problem(first: tuple[str | None, str], second: tuple[str | None, str]) -> str | None:
