@@ -71,8 +71,10 @@ GROUP_SECTIONS = {
     "same_figure": "key_figures",
     "same_dispute": "disputed_points",
 }
-# Sections the model is asked to align; dates are equal or not, which code can tell alone.
-MODEL_ALIGNED_SECTIONS = tuple(GROUP_SECTIONS.values())
+# Sections the model is shown. Time items are never grouped (dates are equal or not, which code
+# tells alone), but the model may say where two outlets give one event different days ("on
+# Friday" / "earlier this week").
+MODEL_ALIGNED_SECTIONS = (*GROUP_SECTIONS.values(), "when")
 
 # Share of content words two texts must share for code alone to call them one event, claim or
 # counted thing. Paraphrases fall below it; the model may link those, but must still show...

@@ -110,7 +110,11 @@ def day_mentions(text: str, published: date | None) -> list[DayMention]:
             number = int(match.group("day") or match.group("day2"))
             year_text = match.group("year") or match.group("year2")
             year = int(year_text) if year_text else (published.year if published else None)
-            found.append(DayMention(written, _safe_date(year, month, number), None))
+            day = _safe_date(year, month, number)
+            if day and published and not year_text and day > published + timedelta(days=31):
+                # "Sept. 14" in an article of May 2013 is last September's.
+                day = _safe_date(published.year - 1, month, number)
+            found.append(DayMention(written, day, None))
     return found
 
 

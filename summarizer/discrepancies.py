@@ -164,7 +164,7 @@ class Discrepancies:
 # content words, and each side's item with its sentences must hold this share of them: two days
 # in two outlets' time items are about one event only when both sentences tell of it.
 ABOUT_MIN_WORDS = 2
-ABOUT_FOUND = 0.6
+ABOUT_FOUND = 0.5
 
 
 def _about_found(about: str, item: SourcedItem) -> bool:

@@ -147,6 +147,8 @@ def test_figures_count_one_thing_only_within_one_scope(
         ("Inner Mongolia region", "Inner Mongolia", False, True, True),
         ("Colorado", "Pueblo, Colorado", False, True, False),
         ("Virginia", "Northern Virginia", False, True, False),
+        ("Benghazi, Libya", "Benghazi", False, True, True),  # where it lies, not another place
+        ("Italy and Hawaii", "Hawaii and Italy", False, True, True),
     ],
 )
 def test_nicknames_initials_and_qualified_places(
@@ -168,6 +170,9 @@ def test_weekdays_resolve_to_the_last_such_day_up_to_publication() -> None:
     assert [m.day for m in mentions] == [date(2019, 3, 7)]
     mentions = day_mentions("on Nov. 16", date(2020, 11, 20))
     assert [m.day for m in mentions] == [date(2020, 11, 16)]
+    # A month and day well after publication are last year's.
+    mentions = day_mentions("in a Sept. 14 e-mail", date(2013, 5, 15))
+    assert [m.day for m in mentions] == [date(2012, 9, 14)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,3 +380,60 @@ def test_no_round_resends_what_was_already_asked(per_prompt: int, levels_at_most
     if per_prompt == 60:
         # Every section fitted one prompt: one request, no second round.
         assert client.requests == 1
+
+
+def test_one_event_with_two_counts_of_one_thing_is_a_number_discrepancy() -> None:
+    fox = make_article(
+        "Among the allegations named in the 48-page indictment were family trips.",
+        path="fox.json",
+        published=date(2018, 8, 22),
+    )
+    hpo = make_article(
+        "The 47-page indictment lists family trips paid with campaign money.",
+        path="hpo.json",
+        published=date(2018, 8, 22),
+    )
+    summaries = [
+        _summary(fox, {"headline": "The indictment names family trips", "what": [
+            {"description": "The 48-page indictment names family trips.", "evidence": ["S1"]}]}),
+        _summary(hpo, {"headline": "The indictment names family trips", "what": [
+            {"description": "The 47-page indictment lists family trips.", "evidence": ["S1"]}]}),
+    ]  # fmt: skip
+    sources = story_sources(summaries)
+    alignment = Alignment(list_items(sources, summaries))
+    alignment.link_by_code()
+    metadata = StoryMetadata(
+        article_ids=[], model="m", backend="local", prompt_version="story@1",
+        usage=TokenUsage(), attempts=0, alignment=alignment_report(alignment, calls=0, levels=0),
+    )  # fmt: skip
+    story = build_story(alignment, sources, articles={}, metadata=metadata)
+    numbers = [d for d in story.discrepancies if d.kind == "number"]
+    assert [[side.says for side in d.sides] for d in numbers] == [["48 page", "47 page"]]
+
+
+def test_a_source_never_holds_two_figures_of_one_group() -> None:
+    first = make_article(
+        "Police said 300 officers guarded the talks.\n\nAnother 40 officers guarded the hotel.",
+        path="a.txt",
+    )
+    second = make_article("About 30 officers guarded the talks, police said.", path="b.txt")
+    summaries = [
+        _summary(first, {"headline": "Police said 300 officers guarded the talks", "key_figures": [
+            {"value_text": "300", "counts": "officers guarding the talks", "evidence": ["S1"]},
+            {"value_text": "40", "counts": "officers guarding the hotel", "evidence": ["S2"]}]}),
+        _summary(second, {"headline": "About 30 officers guarded the talks", "key_figures": [
+            {"value_text": "About 30", "counts": "officers guarding the talks",
+             "evidence": ["S1"]}]}),
+    ]  # fmt: skip
+    sources = story_sources(summaries)
+    alignment = Alignment(list_items(sources, summaries))
+    alignment.link_by_code()  # A-F1 and B-F1 count one thing
+    # B-F1 and A-F2 might be one thing too, but then A would stand against itself.
+    alignment.add_proposals(
+        StoryAlignment.model_validate(
+            {"same_figure": [{"label": "officers", "items": ["A-F2", "B-F1"]}]}
+        )
+    )
+    groups = alignment.groups("key_figures")
+    assert sorted(len(group) for group in groups) == [1, 2]
+    assert any("two figures of source A" in r for rej in alignment.rejected for r in rej.reasons)
