@@ -270,34 +270,9 @@ def _counted_numbers(text: str) -> dict[str, set[float]]:
 
 # Words after a number that say nothing of what it counts.
 _NOT_COUNTED = frozenset(
-    [
-        "and",
-        "or",
-        "to",
-        "the",
-        "a",
-        "an",
-        "of",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "from",
-        "with",
-        "that",
-        "which",
-        "who",
-        "as",
-        "than",
-        "was",
-        "were",
-        "is",
-        "are",
-        "when",
-        "after",
-        "before",
-    ]
+    {"and", "or", "to", "the", "a", "an", "of", "in", "on", "at", "by", "for", "from", "with"}
+    | {"that", "which", "who", "as", "than", "was", "were", "is", "are", "when", "after"}
+    | {"before", "hundred", "thousand", "million", "billion", "trillion", "percent"}
 )
 
 

@@ -22,6 +22,7 @@ for _canonical, _synonyms in {
     "person": "people persons individuals residents citizens",
     "vote": "vote votes voted ballots",
     "dollar": "dollar dollars usd $",
+    "arrest": "arrest arrests apprehension apprehensions detention detentions",
     "page": "page pages",
     "draft": "draft drafts version versions",
     "state": "state states",
@@ -140,10 +141,12 @@ def _heads_compatible(first: list[str], second: list[str]) -> bool:
 
 
 def _proper_nouns(text: str) -> set[str]:
-    """The places a count is scoped to: "close contacts traced in Beijing" -> {"beijing"}.
-    Only names after "in", "across"...: "under Colorado law" names a law, not a scope."""
+    """The places and bodies a count is scoped to: "close contacts traced in Beijing" ->
+    {"beijing"}, "money from the Treasury Department" -> {"treasury"}. Only names after "in",
+    "from", "across"...: "under Colorado law" names a law, not a scope."""
     words = re.findall(
-        r"\b(?:in|across|throughout|within|outside|inside)\s+(?:the\s+)?([A-Z][a-z]{2,})\b", text
+        r"\b(?:in|across|throughout|within|outside|inside|from)\s+(?:the\s+)?([A-Z][a-z]{2,})\b",
+        text,
     )
     return {fold(word).rstrip("s") for word in words}
 
@@ -180,8 +183,9 @@ def shared_counted_words(first: tuple[str | None, str], second: tuple[str | None
     """Share of the shorter description's content words (nouns normalised) in the other. The
     units are left out: they are compared apart, and "years" shared by an age and a term of
     office says nothing about what is counted."""
-    a = [_NOUNS.get(word, word) for word in content_words(first[1])]
-    b = [_NOUNS.get(word, word) for word in content_words(second[1])]
+    # Sets: "money ... fund" must not count "money" twice.
+    a = list(dict.fromkeys(_NOUNS.get(word, word) for word in content_words(first[1])))
+    b = list(dict.fromkeys(_NOUNS.get(word, word) for word in content_words(second[1])))
     if not a or not b:
         return 0.0
     shorter, longer = sorted((a, b), key=len)

@@ -122,6 +122,11 @@ def test_two_values_from_one_source_are_never_compared() -> None:
             True,
         ),
         (("USD", "cost of the wall"), ("dollars", "cost of the wall"), False),
+        (
+            ("USD", "money from the Treasury Department's forfeiture fund"),
+            ("USD", "money from Defense Department construction projects"),
+            True,
+        ),
     ],
 )
 def test_figures_count_one_thing_only_within_one_scope(
