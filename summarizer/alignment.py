@@ -615,7 +615,10 @@ def _figure_discrepancy(comparison: FigureComparison, group: list[StoryItem]) ->
     return Discrepancy(
         kind="figure",
         about=comparison.counts,
-        explanation=comparison.explanation,
+        explanation=(
+            f"{comparison.explanation}: both count {comparison.counts}, and beyond rounding (1% "
+            "for exact figures, 10% for hedged ones) the values do not meet"
+        ),
         found_by="code",
         sides=[
             DiscrepancySide(

@@ -329,20 +329,21 @@ def _write_story(story: StorySummary, out: Path, output_format: str) -> None:
 
 
 def _print_story(story: StorySummary, out: Path) -> None:
-    """The ledger: figures compared across sources and the disputes, then what it cost."""
+    """The ledger: figures given by several sources, where the sources disagree, the disputes,
+    then what it cost (single-source figures are in story.json and story.md)."""
     from rich.table import Table
 
-    if story.key_figures:
+    compared = [figure for figure in story.key_figures if figure.status != "single_source"]
+    if compared:
         table = Table(title="figures across sources", show_edge=False, header_style="bold")
         for column in ("counts", "status", "values", "why"):
             table.add_column(column, overflow="fold")
-        colours = {"agree": "green", "conflict": "red", "single_source": "dim"}
-        for figure in story.key_figures:
+        colours = {"agree": "green", "conflict": "red"}
+        for figure in compared:
             values = "; ".join(f"{v.source}: {v.value_text}" for v in figure.values)
-            status = figure.status.replace("_", " ")
             table.add_row(
                 figure.counts[:60],
-                f"[{colours[figure.status]}]{status}[/]",
+                f"[{colours[figure.status]}]{figure.status}[/]",
                 values,
                 figure.explanation[:100],
             )
@@ -360,18 +361,18 @@ def _print_story(story: StorySummary, out: Path) -> None:
     for dispute in story.disputed_points:
         if dispute.kind == "between_sources":
             continue  # shown above, as a discrepancy of kind "figure"
-        kind = "parties"
         sides = "; ".join(
             f"{side.held_by} ({side.citation.source} {'/'.join(side.citation.sentences)})"
             for side in dispute.sides
         )
-        stdout.print(f"disputed between {kind}: {dispute.claim[:80]} | {sides}", highlight=False)
+        stdout.print(f"disputed between parties: {dispute.claim[:80]} | {sides}", highlight=False)
     meta = story.metadata
     shared = sum(1 for group in (*story.who, *story.what) if _sources_in(group) > 1)
     cached = " (from cache)" if meta.cache_hit else ""
     stdout.print(
         f"story of {len(story.sources)} sources: {len(story.who)} actors, {len(story.what)} "
-        f"events ({shared} reported by several sources), {len(story.key_figures)} figures, "
+        f"events ({shared} reported by several sources), {len(story.key_figures)} figures ("
+        f"{len(story.key_figures) - len(compared)} of them from one source only), "
         f"{len(story.disputed_points)} disputed points, {len(story.discrepancies)} "
         f"discrepancies between sources; alignment {meta.alignment.verified} of "
         f"{meta.alignment.proposed} proposals confirmed, {meta.alignment.rejected} rejected, "

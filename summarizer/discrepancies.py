@@ -71,14 +71,25 @@ class Discrepancies:
     """The ledger as it is found (by code) and proposed (by the model, checked by code)."""
 
     found: list[Discrepancy] = field(default_factory=list)
-    _keys: set[tuple[str, frozenset[str]]] = field(default_factory=set)
+    _refs: list[frozenset[str]] = field(default_factory=list)
 
     def add(self, discrepancy: Discrepancy, refs: Sequence[str]) -> bool:
-        key = (discrepancy.kind, frozenset(refs))
-        if key in self._keys:
-            return False
-        self._keys.add(key)
+        """Add one discrepancy unless one of its kind already covers these items. A figure
+        conflict code finds in a whole group replaces the model's report of part of it."""
+        items = frozenset(refs)
+        for found, covered in zip(self.found, self._refs, strict=True):
+            if _same_kind(found.kind, discrepancy.kind) and items <= covered:
+                return False
+        if discrepancy.kind == "figure":
+            kept = [
+                (found, covered)
+                for found, covered in zip(self.found, self._refs, strict=True)
+                if not (_same_kind(found.kind, "figure") and covered <= items)
+            ]
+            self.found = [found for found, _ in kept]
+            self._refs = [covered for _, covered in kept]
         self.found.append(discrepancy)
+        self._refs.append(items)
         return True
 
     # ----------------------------------------------------------------------------------------
@@ -173,6 +184,11 @@ def _about_found(about: str, item: SourcedItem) -> bool:
         return False
     present = set(content_words(f"{item.text} {_cited_text(item)}"))
     return sum(word in present for word in words) / len(words) >= ABOUT_FOUND
+
+
+def _same_kind(first: str, second: str) -> bool:
+    numeric = {"figure", "number"}
+    return first == second or (first in numeric and second in numeric)
 
 
 def _says_found(says: str, item: SourcedItem) -> bool:
