@@ -175,15 +175,20 @@ class Discrepancies:
 # content words, and each side's item with its sentences must hold this share of them: two days
 # in two outlets' time items are about one event only when both sentences tell of it.
 ABOUT_MIN_WORDS = 2
-ABOUT_FOUND = 0.5
+ABOUT_FOUND = 0.4
 
 
 def _about_found(about: str, item: SourcedItem) -> bool:
-    words = content_words(about)
+    words = list(dict.fromkeys(content_words(_email(about))))
     if len(words) < ABOUT_MIN_WORDS:
         return False
-    present = set(content_words(f"{item.text} {_cited_text(item)}"))
+    present = set(content_words(_email(f"{item.text} {_cited_text(item)}")))
     return sum(word in present for word in words) / len(words) >= ABOUT_FOUND
+
+
+def _email(text: str) -> str:
+    # "e-mail" and "email" are one word.
+    return re.sub(r"\be-mail", "email", text, flags=re.IGNORECASE)
 
 
 def _same_kind(first: str, second: str) -> bool:
