@@ -100,11 +100,6 @@ def find_ref(listed: list[ListedItem], outlet: str, section: str, text: str) -> 
     for item in candidates:
         if wanted in item.text:
             return item.ref
-    # An answer shortened to fit the schema's 240 characters after the alignment was written.
-    for item in candidates:
-        description = item.text.split(": ", 1)[-1] if item.letter != "E" else item.text
-        if len(description) >= 80 and wanted.startswith(description[:80]):
-            return item.ref
     return None
 
 
