@@ -25,7 +25,7 @@ from summarizer.models import (
     ProposedDifference,
     StorySource,
 )
-from summarizer.numbers import find_numbers
+from summarizer.numbers import compare_figures, find_numbers, parse_figure
 
 # Share of a proposed side's content words that must be in its item or cited sentences.
 SAYS_FOUND = 0.75
@@ -156,6 +156,17 @@ class Discrepancies:
             numbers = [set(find_numbers(says)) for _, says in members]
             if all(numbers) and set.intersection(*numbers):
                 return ["the sides state the same number"]
+            # Figures conflict when code says so, never because the model does: "roughly
+            # 520,000" and "about 500,000" can both hold.
+            values = [parse_figure(_figure_text(item, says)) for item, says in members]
+            if all(value is not None for value in values):
+                labelled = [
+                    (item.source.label, value)
+                    for (item, _), value in zip(members, values, strict=True)
+                    if value is not None
+                ]
+                if compare_figures(labelled)[0] == "agree":
+                    return [f"the values are compatible: {compare_figures(labelled)[1]}"]
         sides = [_side(item, says) for item, says in members]
         explanation = "; ".join(f"{_name(item)} says {says!r}" for item, says in members)
         self.add(
@@ -194,6 +205,12 @@ def _email(text: str) -> str:
 def _same_kind(first: str, second: str) -> bool:
     numeric = {"figure", "number"}
     return first == second or (first in numeric and second in numeric)
+
+
+def _figure_text(item: SourcedItem, says: str) -> str:
+    """A figure as its source writes it, with its hedge ("roughly 520,000"), when the item is
+    a figure; otherwise the words the model quoted."""
+    return str(getattr(item.item, "value_text", None) or says)
 
 
 def _says_found(says: str, item: SourcedItem) -> bool:

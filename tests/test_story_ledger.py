@@ -442,3 +442,29 @@ def test_a_source_never_holds_two_figures_of_one_group() -> None:
     groups = alignment.groups("key_figures")
     assert sorted(len(group) for group in groups) == [1, 2]
     assert any("two figures of source A" in r for rej in alignment.rejected for r in rej.reasons)
+
+
+def test_the_model_cannot_call_compatible_figures_a_conflict() -> None:
+    first = make_article("There were roughly 520,000 arrests at the border last year.", path="a")
+    second = make_article("Border arrests fell to 500,000 last year.", path="b")
+    summaries = [
+        _summary(first, {"headline": "There were roughly 520,000 arrests", "key_figures": [
+            {"value_text": "roughly 520,000", "counts": "border arrests last year",
+             "evidence": ["S1"]}]}),
+        _summary(second, {"headline": "Border arrests fell to 500,000", "key_figures": [
+            {"value_text": "500,000", "counts": "border arrests last year", "evidence": ["S1"]}]}),
+    ]  # fmt: skip
+    sources = story_sources(summaries)
+    alignment = Alignment(list_items(sources, summaries))
+    proposal = {
+        "differences": [
+            {
+                "kind": "figure",
+                "about": "border arrests last year",
+                "sides": [{"item": "A-F1", "says": "520,000"}, {"item": "B-F1", "says": "500,000"}],
+            }
+        ]
+    }
+    alignment.add_proposals(StoryAlignment.model_validate(proposal))
+    assert alignment.discrepancies.found == []
+    assert any("compatible" in r for rej in alignment.rejected for r in rej.reasons)
