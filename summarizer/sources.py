@@ -133,8 +133,8 @@ def _read(path: Path, max_bytes: int) -> Iterator[Article | SourceError]:
     elif suffix == ".jsonl":
         yield from _from_jsonl(text, path)
     else:
-        title, published, body = _split_header(text, markdown=suffix != ".txt")
-        yield make_article(body, path=str(path), title=title, published=published)
+        title, published, body, outlet = _split_header(text, markdown=suffix != ".txt")
+        yield make_article(body, path=str(path), title=title, published=published, source=outlet)
 
 
 def _read_text(path: Path, max_bytes: int) -> str:
@@ -374,9 +374,15 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
 _DATE_HEADER = re.compile(r"\A\s*(?:date|published|dated)\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*", re.I)
 
 
-def _split_header(text: str, *, markdown: bool) -> tuple[str | None, date | None, str]:
+# Front matter keys that name the outlet, first match wins.
+_FRONT_MATTER_OUTLETS = ("outlet", "source", "publisher", "site")
+
+
+def _split_header(text: str, *, markdown: bool) -> tuple[str | None, date | None, str, str | None]:
+    """Title, date, the text after the header, and the outlet."""
     title: str | None = None
     published: date | None = None
+    outlets: dict[str, str] = {}
     if markdown:
         match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
         if match:
@@ -388,13 +394,16 @@ def _split_header(text: str, *, markdown: bool) -> tuple[str | None, date | None
                     title = value
                 elif key in {"date", "published"} and value:
                     published = _parse_iso_date(value[:10])
+                elif key in _FRONT_MATTER_OUTLETS and value:
+                    outlets[key] = value
     header = _DATE_HEADER.match(text)
     if header:
         published = published or _parse_iso_date(header.group(1))
         text = text[header.end() :]
     if not markdown and title is None:
         title, text = _headline_line(text)
-    return title, published, text
+    outlet = next((outlets[key] for key in _FRONT_MATTER_OUTLETS if key in outlets), None)
+    return title, published, text, outlet
 
 
 # A headline: one short line standing alone as a paragraph, no sentence break inside it.

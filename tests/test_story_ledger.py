@@ -468,3 +468,15 @@ def test_the_model_cannot_call_compatible_figures_a_conflict() -> None:
     alignment.add_proposals(StoryAlignment.model_validate(proposal))
     assert alignment.discrepancies.found == []
     assert any("compatible" in r for rej in alignment.rejected for r in rej.reasons)
+
+
+def test_markdown_front_matter_names_the_outlet(tmp_path: Path) -> None:
+    path = tmp_path / "story.md"
+    path.write_text(
+        "---\ntitle: House passes bill\noutlet: The Daily Record\ndate: 2019-03-08\n---\n"
+        "The House passed the bill on Friday.\n",
+        encoding="utf-8",
+    )
+    article = load_file(path)
+    assert article.source == "The Daily Record"
+    assert article.title == "House passes bill"
