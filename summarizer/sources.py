@@ -413,22 +413,27 @@ _MAX_HEADLINE_CHARS = 200
 
 def _headline_line(text: str) -> tuple[str | None, str]:
     """A .txt file's first line, when it reads as a headline, and the text after it: the
-    title is not the article's first sentence. Export boilerplate before it is passed over."""
+    title is not the article's first sentence. A headline stands alone as a paragraph, or is
+    a line with no closing punctuation ("Storm closes Port Elling ferry terminal") followed
+    by the text. Export boilerplate before it is passed over."""
     body = normalise_text(text)
-    first, separator, rest = body.partition("\n\n")
+    first, separator, rest = body.partition("\n")
     first = first.strip()
+    alone = rest.startswith("\n")
     if (
         not separator
         or not rest.strip()
-        or "\n" in first
         or len(first) > _MAX_HEADLINE_CHARS
         or len(first.split()) > _MAX_HEADLINE_WORDS
         or len(first.split()) < 3
         or not first[0].isupper()
-        or re.search(r"[.!?][\"'”’]?\s+\S", first)
-        or first.endswith((":", ",", ";"))
+        # A sentence ends inside it ("... said. Officials ..."), not an initial ("U.S. Border").
+        or re.search(r"[a-z]{2}[.!?][\"'”’]?\s+\S", first)
+        or first.endswith((":", ",", ";", "—", "-", "–"))
+        or (not alone and first.endswith((".", "!", "?", '"', "”")))
     ):
         return None, text
+    rest = rest.lstrip("\n")
     return first.rstrip(".").strip(), rest
 
 

@@ -480,3 +480,16 @@ def test_markdown_front_matter_names_the_outlet(tmp_path: Path) -> None:
     article = load_file(path)
     assert article.source == "The Daily Record"
     assert article.title == "House passes bill"
+
+
+def test_a_headline_line_needs_no_blank_line_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "story.txt"
+    path.write_text(
+        "date 2024-03-12\nStorm closes Port Elling ferry terminal\n"
+        "The ferry terminal in Port Elling closed on Monday.\n",
+        encoding="utf-8",
+    )
+    article = load_file(path)
+    assert article.title == "Storm closes Port Elling ferry terminal"
+    assert article.sentences[0].text.startswith("The ferry terminal")
+    assert article.published == date(2024, 3, 12)
