@@ -4,7 +4,8 @@ Each article is summarised as usual (cached, grounded). The model is then shown 
 items of every summary, not the full texts, so a story of dozens of articles fits a prompt,
 and asked which items are about the same actor, place, event, figure or disputed claim. Code
 links what it can tell alone (spellings, shared wording, equal dates), checks every link the
-model proposes, compares figures, and builds the synthesis (``summarizer.alignment``).
+model proposes (``summarizer.alignment``), compares figures, and builds the synthesis
+(``summarizer.synthesis``).
 
 More items than one prompt holds are aligned in levels: each section's items are split into
 batches; at the next level each group found is represented by one item, so groups from
@@ -23,8 +24,6 @@ from summarizer.alignment import (
     MODEL_ALIGNED_SECTIONS,
     Alignment,
     StoryItem,
-    alignment_report,
-    build_story,
     list_items,
     story_sources,
 )
@@ -51,6 +50,10 @@ from summarizer.pipeline import (
     run_sync,
 )
 from summarizer.prompts import PromptPair, load_prompt
+from summarizer.synthesis import (
+    alignment_report,
+    build_story,
+)
 
 STORY_TASK = "story_alignment"
 # Items per alignment prompt: about 30 tokens each, so a batch stays near 2,000 prompt tokens,

@@ -11,8 +11,6 @@ import pytest
 
 from summarizer.alignment import (
     Alignment,
-    alignment_report,
-    build_story,
     list_items,
     same_name,
     story_sources,
@@ -34,6 +32,10 @@ from summarizer.render import render_story_html, render_story_markdown
 from summarizer.sources import make_article
 from summarizer.story import _batches
 from summarizer.summary import build_summary
+from summarizer.synthesis import (
+    alignment_report,
+    build_story,
+)
 
 
 @pytest.mark.parametrize(

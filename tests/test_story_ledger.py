@@ -14,8 +14,6 @@ import pytest
 
 from summarizer.alignment import (
     Alignment,
-    alignment_report,
-    build_story,
     list_items,
     same_name,
     story_sources,
@@ -33,6 +31,10 @@ from summarizer.quantities import scope_problem
 from summarizer.render import render_story_html, render_story_markdown
 from summarizer.sources import load_file, make_article
 from summarizer.story import StoryBuilder, _Spend
+from summarizer.synthesis import (
+    alignment_report,
+    build_story,
+)
 from tests.test_story import _summary
 
 # --------------------------------------------------------------------------------------------
