@@ -322,9 +322,19 @@ def _shape_object(
             ]
         elif property_schema.get("type") == "object" and isinstance(value, dict):
             shaped[name] = _shape_object(value, property_schema, defs, sentences)
+        elif isinstance(value, str) and property_schema.get("maxLength"):
+            shaped[name] = clip(value, int(property_schema["maxLength"]))
         else:
             shaped[name] = value
     return shaped
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to fit ``limit`` characters, as a model writing to a
+    schema with that bound would keep it (fixtures are written without the bound)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:")
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,15 +10,26 @@ re-ask message; after the re-ask budget, failed items are moved to ``rejected``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 
+from summarizer.claims import (
+    cites_instruction,
+    contest_not_in_text,
+    magnitude_stated,
+    names_match,
+    numbers_not_cited,
+    party_not_holding,
+    polarity_changed,
+    quote_not_in_text,
+    role_not_attached,
+    speaker_not_attributed,
+    unsupported_clause,
+)
 from summarizer.models import (
     SECTIONS,
     Actor,
@@ -26,142 +37,27 @@ from summarizer.models import (
     ArticleExtraction,
     DisputedPoint,
     Event,
+    Headline,
     KeyFigure,
     Place,
+    Quote,
     TimeMention,
 )
 from summarizer.numbers import figure_values, find_numbers, parse_figure
+from summarizer.text import (
+    NAME_SIMILARITY,
+    STOPWORDS,
+)
+from summarizer.text import content_words as _content_words
+from summarizer.text import found_in as _found
+from summarizer.text import name_words as _name_tokens
+from summarizer.text import tokens as _tokens
 
 # Part of the cache key: bump it when a change to the checks changes which items pass.
-GROUNDING_VERSION = "3"
+GROUNDING_VERSION = "4"
 # Share of a free-text item's content words that must appear in its cited sentences. At 0.5
 # the embedded model's invented "new round of talks with China" passed on three shared words.
 MIN_CONTENT_OVERLAP = 0.7
-# Similarity at which two spellings count as one name ("Tileuberdi" ~ "Tleuberdi").
-NAME_SIMILARITY = 0.8
-
-_HONORIFICS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "prof",
-        "sir",
-        "dame",
-        "lord",
-        "lady",
-        "mister",
-        "madam",
-        "the",
-        "president",
-        "secretary",
-        "minister",
-        "general",
-        "gen",
-        "senator",
-        "sen",
-        "rep",
-        "representative",
-        "governor",
-        "gov",
-        "king",
-        "queen",
-        "prince",
-        "princess",
-        "chancellor",
-        "premier",
-        "ambassador",
-        "judge",
-        "justice",
-        "rev",
-        "father",
-        "sheikh",
-    ]
-)
-_STOPWORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "but",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "from",
-        "by",
-        "with",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "has",
-        "have",
-        "had",
-        "that",
-        "this",
-        "these",
-        "those",
-        "it",
-        "its",
-        "their",
-        "his",
-        "her",
-        "they",
-        "he",
-        "she",
-        "we",
-        "you",
-        "who",
-        "whom",
-        "which",
-        "what",
-        "when",
-        "where",
-        "why",
-        "how",
-        "not",
-        "no",
-        "than",
-        "then",
-        "there",
-        "here",
-        "also",
-        "into",
-        "over",
-        "about",
-        "after",
-        "before",
-        "said",
-        "says",
-        "will",
-        "would",
-        "could",
-        "should",
-        "may",
-        "might",
-        "can",
-        "did",
-        "does",
-        "do",
-        "just",
-        "only",
-        "more",
-        "most",
-        "some",
-        "such",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -185,22 +81,11 @@ class ItemCheck:
 HEADLINE = "headline"
 
 
-class _Headline(BaseModel):
-    headline: str
-
-
 def check_extraction(extraction: ArticleExtraction, article: Article) -> list[ItemCheck]:
-    """Check the headline, then every item of every section; one ``ItemCheck`` each, in order.
-
-    The headline cites no sentence, so it is checked against the whole article."""
+    """Check the headline, then every item of every section; one ``ItemCheck`` each, in order."""
     index = _ArticleIndex(article)
     checks = [
-        ItemCheck(
-            HEADLINE,
-            0,
-            _Headline(headline=extraction.headline),
-            tuple(_check_overlap("headline", extraction.headline, article.text)),
-        )
+        ItemCheck(HEADLINE, 0, extraction.headline, tuple(_check_item(extraction.headline, index)))
     ]
     for section in SECTIONS:
         seen: dict[str, int] = {}
@@ -226,8 +111,27 @@ def reask_message(failures: list[ItemCheck], article: Article) -> str:
         "leave out any the article does not support. Your other items were verified and are "
         "kept. Keep or correct the headline."
     ]
-    lines += [f"- {check.label}: {'; '.join(check.problems)}" for check in failures]
+    for check in failures:
+        lines.append(f"- {check.label}: {'; '.join(check.problems)}")
+        for sentence_id in list(dict.fromkeys(_evidence_of(check.item)))[:2]:
+            sentence = article.sentence(sentence_id)
+            if sentence is not None:
+                lines.append(f"  {sentence_id} says: {_clip(sentence.text, REASK_SENTENCE_CHARS)}")
     return "\n".join(lines)
+
+
+# Each cited sentence is quoted in the note up to this length: enough to show what it says,
+# bounded however long the article's sentences are.
+REASK_SENTENCE_CHARS = 200
+
+
+def _evidence_of(item: BaseModel) -> list[str]:
+    evidence = getattr(item, "evidence", [])
+    return [e for e in evidence if isinstance(e, str)]
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,89 +139,32 @@ def reask_message(failures: list[ItemCheck], article: Article) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-# Memo sizes bound memory, not only time: keys include whole article texts, so a cache of
-# thousands held every article of a long run (about 60 KiB each). A few hundred cover the
-# articles in flight at any concurrency.
-_TEXT_MEMO = 512
-
-
-@lru_cache(maxsize=_TEXT_MEMO)
-def fold(text: str) -> str:
-    """Lower case, no accents, no possessive 's, punctuation as spaces."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.casefold()
-    text = re.sub(r"['’]s\b", "", text)
-    return re.sub(r"[^\w]+", " ", text).strip()
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
-
-
-def _tokens(text: str) -> list[str]:
-    return list(_cached_tokens(text))
-
-
-@lru_cache(maxsize=_TEXT_MEMO)
-def _cached_tokens(text: str) -> tuple[str, ...]:
-    # Memoised: each check tokenises the whole article, and a run checks each answer a few
-    # times (re-ask validation, then choosing the best answer).
-    return tuple(_stem(t) for t in fold(text).split())
-
-
-def _name_tokens(name: str) -> list[str]:
-    tokens = [t for t in _tokens(name) if t not in _HONORIFICS and len(t) > 1]
-    return tokens or _tokens(name)
-
-
-@lru_cache(maxsize=65_536)  # word pairs: at most a few MiB
-def _similar(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if len(a) < 3 or len(b) < 3 or a.isdigit() or b.isdigit():
-        return False
-    shorter, longer = sorted((len(a), len(b)))
-    prefix = len(_common_prefix(a, b))
-    # "china" ~ "chinese", "kazakh" ~ "kazakhstan": a shared stem of most of the shorter word.
-    if shorter >= 4 and prefix >= max(4, shorter - 1):
-        return True
-    # The similarity ratio is at most 2 * shorter / (shorter + longer): skip hopeless pairs
-    # before paying for the comparison (this check runs for every word against the article).
-    if 2 * shorter / (shorter + longer) < NAME_SIMILARITY:
-        return False
-    matcher = SequenceMatcher(None, a, b)
-    return matcher.quick_ratio() >= NAME_SIMILARITY and matcher.ratio() >= NAME_SIMILARITY
-
-
-def _found(word: str, tokens: set[str]) -> bool:
-    return word in tokens or any(_similar(word, other) for other in tokens)
-
-
-def _common_prefix(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return a[:n]
-
-
 class _ArticleIndex:
     def __init__(self, article: Article) -> None:
         self.article = article
         self.article_tokens = set(_tokens(article.text))
 
+        self.texts = [sentence.text for sentence in article.sentences]
+
     def cited(self, evidence: list[str]) -> tuple[str, list[str]]:
         """The text of the cited sentences that exist, and a problem per id that doesn't."""
-        texts, problems = [], []
+        texts = [self.texts[i] for i in self.positions(evidence)]
         last = len(self.article.sentences)
+        problems = [
+            f"cites {sentence_id}, but the article has only S1-S{last}"
+            for sentence_id in evidence
+            if self.article.sentence(sentence_id) is None
+        ]
+        return " ".join(texts), problems
+
+    def positions(self, evidence: list[str]) -> list[int]:
+        """Indexes into ``texts`` of the cited sentences that exist, in citation order."""
+        found = []
         for sentence_id in evidence:
             sentence = self.article.sentence(sentence_id)
-            if sentence is None:
-                problems.append(f"cites {sentence_id}, but the article has only S1-S{last}")
-            else:
-                texts.append(sentence.text)
-        return " ".join(texts), problems
+            if sentence is not None:
+                found.append(int(sentence.id[1:]) - 1)
+        return list(dict.fromkeys(found))
 
     def in_article(self, token: str) -> bool:
         return _found(token, self.article_tokens)
@@ -330,15 +177,14 @@ def _contains_name(name: str, text_tokens: set[str]) -> bool:
 def _check_name(label: str, name: str, cited: str, index: _ArticleIndex) -> list[str]:
     tokens = _name_tokens(name)
     missing = [t for t in tokens if not index.in_article(t)]
-    if missing:
+    # A person's full name where the article writes only the surname ("Barack Obama" for
+    # "President Obama") names the same person: the given names may be missing, not the rest.
+    given_names_only = len(tokens) > 1 and all(t in tokens[:-1] for t in missing)
+    if missing and not given_names_only:
         return [f"{label} {name!r} does not appear in the article"]
     if not _contains_name(name, set(_tokens(cited))):
         return [f"{label} {name!r} is not in the cited sentences"]
     return []
-
-
-def _content_words(text: str) -> list[str]:
-    return [t for t in _tokens(text) if len(t) > 3 and t not in _STOPWORDS and not t.isdigit()]
 
 
 def _check_overlap(label: str, text: str, cited: str) -> list[str]:
@@ -358,19 +204,26 @@ def _check_overlap(label: str, text: str, cited: str) -> list[str]:
 MAX_FIGURE_WORDS = 10
 
 
-def _check_figure(figure: KeyFigure, cited: str) -> list[str]:
+def _check_figure(figure: KeyFigure, cited: str, article_text: str) -> list[str]:
     words = len(figure.value_text.split())
     if words > MAX_FIGURE_WORDS:
         return [f"value_text should be the figure as written, a few words, not {words}"]
     value = parse_figure(figure.value_text)
     if value is None:
+        if magnitude_stated(figure.value_text, cited):
+            return []  # "hundreds of billions of dollars", as the article says it
         return [f"value_text {figure.value_text!r} states no number"]
     stated = find_numbers(cited)
     missing = [v for v in figure_values(value) if not any(_same_number(v, s) for s in stated)]
     if missing:
         shown = ", ".join(f"{v:,.10g}" for v in missing)
         return [f"the figure {figure.value_text!r} ({shown}) is not stated in the cited sentences"]
-    return []
+    # Every part of a tally or range ("348-77": also the 77), and numbers in what it counts.
+    # What a figure counts may name another of the article's figures ("part of the $8
+    # billion"): those are checked against the article.
+    return numbers_not_cited("value_text", figure.value_text, cited) + numbers_not_cited(
+        "counts", figure.counts, article_text
+    )
 
 
 def _same_number(a: float, b: float) -> bool:
@@ -381,7 +234,7 @@ def _check_time(mention: TimeMention, cited: str) -> list[str]:
     problems = []
     if mention.date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", mention.date):
         problems.append(f"date {mention.date!r} is not YYYY-MM-DD")
-    tokens = [t for t in _tokens(mention.text) if t not in _STOPWORDS]
+    tokens = [t for t in _tokens(mention.text) if t not in STOPWORDS]
     cited_tokens = set(_tokens(cited))
     if tokens and not all(_found(t, cited_tokens) for t in tokens):
         problems.append(f"the time {mention.text!r} is not written in the cited sentences")
@@ -393,37 +246,135 @@ MAX_PARTY_WORDS = 8
 
 
 def _check_party(label: str, party: str, index: _ArticleIndex) -> list[str]:
-    words = [t for t in _name_tokens(party) if t not in _STOPWORDS]
+    words = [t for t in _name_tokens(party) if t not in STOPWORDS]
     if len(words) > MAX_PARTY_WORDS:
         return [f"{label} should name a party in a few words, not {len(words)}"]
     missing = [t for t in words if not index.in_article(t)]
-    if not words or missing:
+    # Given names the article leaves out ("Donald Trump" for "President Trump") are allowed.
+    if not words or (missing and not all(t in words[:-1] for t in missing)):
         return [f"{label} {party!r} does not appear in the article"]
     return []
 
 
 def _check_item(item: Any, index: _ArticleIndex) -> Iterator[str]:
+    if isinstance(item, DisputedPoint):
+        yield from _check_dispute(item, index)
+        return
     cited, problems = index.cited(item.evidence)
     yield from problems
     if not cited:
         return
+    yield from cites_instruction(cited)
     if isinstance(item, Actor):
         yield from _check_name("name", item.name, cited, index)
+        yield from numbers_not_cited("role", item.role, cited, index.article.text)
+        sentences = [index.texts[i] for i in index.positions(item.evidence)]
+        yield from role_not_attached(item.name, item.role, sentences, index.texts)
     elif isinstance(item, Place):
         yield from _check_name("place", item.name, cited, index)
-    elif isinstance(item, Event):
-        yield from _check_overlap("description", item.description, cited)
+        yield from numbers_not_cited("role", item.role, cited)
+    elif isinstance(item, (Event, Headline)):
+        label, text = (
+            ("description", item.description)
+            if isinstance(item, Event)
+            else ("headline", item.text)
+        )
+        yield from _check_statement(label, text, cited, index.article.text)
     elif isinstance(item, TimeMention):
         yield from _check_time(item, cited)
+        yield from numbers_not_cited("the time", item.text, cited)
     elif isinstance(item, KeyFigure):
-        yield from _check_figure(item, cited)
-    elif isinstance(item, DisputedPoint):
-        yield from _check_overlap("claim", item.claim, cited)
-        for label, party in (
-            ("asserted_by", item.asserted_by),
-            ("contested_by", item.contested_by),
-        ):
-            yield from _check_party(label, party, index)
+        yield from _check_figure(item, cited, index.article.text)
+    elif isinstance(item, Quote):
+        yield from _check_quote(item, index)
+
+
+# A headline sums up its cited sentences in fewer words than it takes them; a smaller share
+# of its words must be theirs.
+MIN_HEADLINE_OVERLAP = 0.6
+
+
+def _check_statement(label: str, text: str, cited: str, article_text: str) -> Iterator[str]:
+    """A sentence-like claim: its words, numbers, polarity and no clause added to them."""
+    overlap_problems = _check_overlap(label, text, cited)
+    if label == "headline" and _overlap_share(text, cited) >= MIN_HEADLINE_OVERLAP:
+        overlap_problems = []
+    yield from overlap_problems
+    yield from numbers_not_cited(label, text, cited, article_text)
+    yield from polarity_changed(label, text, cited)
+    if not overlap_problems:
+        yield from unsupported_clause(label, text, cited)
+
+
+def _check_quote(quote: Quote, index: _ArticleIndex) -> Iterator[str]:
+    cited, _ = index.cited(quote.evidence)
+    problems = quote_not_in_text(quote.quote, cited)
+    yield from problems
+    if problems:
+        return
+    positions = index.positions(quote.evidence)
+    yield from _check_party("speaker", quote.speaker, index)
+    yield from speaker_not_attributed(quote.speaker, quote.quote, index.texts, positions)
+    if quote.role:
+        # The role may stand where the speaker was introduced, a few sentences before.
+        nearby = index.texts[max(0, min(positions) - 3) : max(positions) + 1]
+        yield from numbers_not_cited("role", quote.role, " ".join(nearby))
+        yield from role_not_attached(quote.speaker, quote.role, nearby, index.texts)
+
+
+# Share of a side's position words its cited sentences must hold: positions are paraphrased
+# more than events are ("calls the suit political grandstanding").
+MIN_POSITION_OVERLAP = 0.5
+# A contested claim is phrased over both sides' words, more loosely still.
+MIN_CLAIM_OVERLAP = 0.4
+
+
+def _check_dispute(point: DisputedPoint, index: _ArticleIndex) -> Iterator[str]:
+    every_cited, problems = index.cited(point.evidence)
+    yield from problems
+    if not every_cited:
+        return
+    yield from cites_instruction(every_cited)
+    claim_problems = _check_overlap("claim", point.claim, every_cited)
+    if claim_problems and _overlap_share(point.claim, every_cited) >= MIN_CLAIM_OVERLAP:
+        claim_problems = []  # a contested claim is phrased over both sides' words
+    yield from claim_problems
+    yield from numbers_not_cited("claim", point.claim, every_cited, index.article.text)
+    yield from numbers_not_cited(
+        "how_contested", point.how_contested, every_cited, index.article.text
+    )
+    for number, side in enumerate(point.sides, start=1):
+        label = f"side {number} ({side.party})"
+        cited, side_problems = index.cited(side.evidence)
+        yield from side_problems
+        yield from _check_party(f"{label} party", side.party, index)
+        if not cited:
+            continue
+        positions = index.positions(side.evidence)
+        # The party may be named just before a sentence that says "he" or "the senator".
+        before = index.texts[max(0, min(positions) - 2) : min(positions)]
+        yield from party_not_holding(side.party, [cited], " ".join([*before, cited]))
+        position_problems = _check_overlap(f"{label} position", side.position, cited)
+        if position_problems and _overlap_share(side.position, cited) >= MIN_POSITION_OVERLAP:
+            position_problems = []
+        yield from position_problems
+        yield from numbers_not_cited(f"{label} position", side.position, cited, index.article.text)
+        yield from polarity_changed(f"{label} position", side.position, cited)
+    first = point.sides[0].party
+    if all(names_match(first, side.party) for side in point.sides[1:]):
+        yield "the sides name the same party: a dispute needs two"
+    if contest_not_in_text(every_cited):
+        yield (
+            "the sentences cited for the sides show no one denying, rejecting or disputing anything"
+        )
+
+
+def _overlap_share(text: str, cited: str) -> float:
+    words = _content_words(text)
+    if not words:
+        return 1.0
+    cited_tokens = set(_tokens(cited))
+    return sum(_found(word, cited_tokens) for word in words) / len(words)
 
 
 # --------------------------------------------------------------------------------------------

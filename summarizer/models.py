@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SENTENCE_REF = re.compile(r"^\[?\s*S?\s*(\d+)\s*\]?$", re.IGNORECASE)
 
@@ -85,7 +85,10 @@ class Actor(_Item):
     kind: Literal["person", "organisation", "group", "country"] = Field(
         description="person, organisation, group or country."
     )
-    role: ShortText = Field(description="What this actor does or says in the story.")
+    role: ShortText = Field(
+        description='Title or position the article gives them (e.g. "U.N. ambassador"), '
+        "else what they do in the story."
+    )
     evidence: Evidence
 
 
@@ -123,11 +126,52 @@ class KeyFigure(_Item):
     evidence: Evidence
 
 
+class Quote(_Item):
+    speaker: ShortText = Field(description="Who the article says spoke or wrote these words.")
+    role: Annotated[str, StringConstraints(max_length=120)] | None = Field(
+        default=None, description="The speaker's title as the article gives it, or null."
+    )
+    quote: ShortText = Field(description="The words inside the article's quote marks, exactly.")
+    evidence: Evidence
+
+
+class Side(_Item):
+    party: Annotated[str, StringConstraints(min_length=1, max_length=120)] = Field(
+        description="Who holds this position, named as in the article."
+    )
+    position: ShortText = Field(description="What this party says.")
+    evidence: Evidence
+
+
 class DisputedPoint(_Item):
     claim: ShortText = Field(description="The contested claim.")
-    asserted_by: ShortText = Field(description="Who asserts it.")
-    contested_by: ShortText = Field(description="Who denies or contests it.")
-    how_contested: ShortText = Field(description="What the other side says instead.")
+    how_contested: ShortText = Field(
+        description="How it is contested, in the article's words (denies, rejects, disputes...)."
+    )
+    sides: list[Side] = Field(
+        min_length=2,
+        max_length=4,
+        description="The first side asserts the claim, the next contest it.",
+    )
+
+    @property
+    def asserted_by(self) -> str:
+        return self.sides[0].party
+
+    @property
+    def contested_by(self) -> str:
+        return "; ".join(side.party for side in self.sides[1:])
+
+    @property
+    def evidence(self) -> list[str]:
+        """Every sentence the sides cite, once each."""
+        return list(dict.fromkeys(e for side in self.sides for e in side.evidence))
+
+
+class Headline(_Item):
+    text: ShortText = Field(
+        description="One sentence saying what happened, in the article's words."
+    )
     evidence: Evidence
 
 
@@ -144,7 +188,7 @@ class ArticleExtraction(_Item):
     # to the last; in Python a missing section still defaults to empty.
     model_config = ConfigDict(json_schema_extra=require_every_property)
 
-    headline: ShortText = Field(description="One sentence saying what happened.")
+    headline: Headline
     who: list[Actor] = Field(default_factory=list, max_length=MAX_ITEMS, description="Main actors.")
     what: list[Event] = Field(
         default_factory=list, max_length=MAX_ITEMS, description="Key events or statements."
@@ -158,14 +202,25 @@ class ArticleExtraction(_Item):
     key_figures: list[KeyFigure] = Field(
         default_factory=list, max_length=MAX_ITEMS, description="Numbers."
     )
+    quotes: list[Quote] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Words the article quotes."
+    )
     disputed_points: list[DisputedPoint] = Field(
         default_factory=list,
         max_length=MAX_ITEMS,
-        description="Claims one party makes and another denies.",
+        description="Claims one named party makes and another denies or contests.",
     )
 
 
-SECTIONS: tuple[str, ...] = ("who", "what", "where", "when", "key_figures", "disputed_points")
+SECTIONS: tuple[str, ...] = (
+    "who",
+    "what",
+    "where",
+    "when",
+    "key_figures",
+    "quotes",
+    "disputed_points",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,6 +304,10 @@ class LocatedKeyFigure(KeyFigure, _Located):
     )
 
 
+class LocatedQuote(Quote, _Located):
+    pass
+
+
 class LocatedDisputedPoint(DisputedPoint, _Located):
     pass
 
@@ -278,7 +337,7 @@ class GroundingReport(BaseModel):
     proposed: int = Field(description="Items the model's final answer proposed.")
     verified: int = Field(description="Items whose evidence was found in the cited sentences.")
     rejected: int
-    score: float = Field(description="verified / proposed (1.0 when nothing was proposed).")
+    score: float | None = Field(description="verified / proposed (null when nothing was proposed).")
 
 
 class SummaryMetadata(BaseModel):
@@ -304,17 +363,36 @@ class SummaryMetadata(BaseModel):
         default=0, description="Requests repeated after a network or server fault."
     )
     grounding: GroundingReport
+    embedded_model: bool = Field(
+        default=False,
+        description="Written by the embedded tiny model, whose summaries are poor: "
+        "what is shown is verified, but much is missed.",
+    )
+    verified_by: list[str] = Field(
+        default_factory=list,
+        description="What checked the items: code checks, and the model check when --verify ran.",
+    )
+    verify_usage: TokenUsage | None = Field(
+        default=None, description="Tokens the --verify model check cost (apart from usage)."
+    )
 
 
 class ArticleSummary(BaseModel):
     """A verified structured summary of one article."""
 
     headline: str
+    headline_source: Literal["model", "article_title", "article_first_sentence"] = Field(
+        default="model",
+        description="model: the model's headline, verified; otherwise the article's own words "
+        "stand in because the model's headline failed verification.",
+    )
+    headline_evidence: list[EvidenceSpan] = Field(default_factory=list)
     who: list[LocatedActor] = Field(default_factory=list)
     what: list[LocatedEvent] = Field(default_factory=list)
     where: list[LocatedPlace] = Field(default_factory=list)
     when: list[LocatedTimeMention] = Field(default_factory=list)
     key_figures: list[LocatedKeyFigure] = Field(default_factory=list)
+    quotes: list[LocatedQuote] = Field(default_factory=list)
     disputed_points: list[LocatedDisputedPoint] = Field(default_factory=list)
     rejected: list[RejectedItem] = Field(
         default_factory=list,

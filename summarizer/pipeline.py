@@ -210,7 +210,9 @@ class AsyncSummarizer:
                 prompt_version=self.prompt.version,
                 usage=TokenUsage(),
                 attempts=0,
-                grounding=GroundingReport(proposed=0, verified=0, rejected=0, score=1.0),
+                grounding=GroundingReport(proposed=0, verified=0, rejected=0, score=None),
+                embedded_model=self.backend.kind == "local",
+                verified_by=["code"],
             ),
             strict=self.strict,
         )

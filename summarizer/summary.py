@@ -32,6 +32,7 @@ from summarizer.models import (
     LocatedEvent,
     LocatedKeyFigure,
     LocatedPlace,
+    LocatedQuote,
     LocatedTimeMention,
     RejectedItem,
     SummaryMetadata,
@@ -45,6 +46,7 @@ _LOCATED: dict[str, type[BaseModel]] = {
     "where": LocatedPlace,
     "when": LocatedTimeMention,
     "key_figures": LocatedKeyFigure,
+    "quotes": LocatedQuote,
     "disputed_points": LocatedDisputedPoint,
 }
 
@@ -140,11 +142,13 @@ def assemble_summary(
     verified: dict[str, dict[str, ItemCheck]] = {section: {} for section in SECTIONS}
     failed: dict[str, dict[str, ItemCheck]] = {section: {} for section in (HEADLINE, *SECTIONS)}
     headline: str | None = None
+    headline_evidence: list[EvidenceSpan] = []
     for answer in parsed:
         for check in answer.checks:
             if check.section == HEADLINE:
                 if check.ok and headline is None:
-                    headline = _clean_headline(str(getattr(check.item, "headline", "")))
+                    headline = _clean_headline(str(getattr(check.item, "text", "")))
+                    headline_evidence = _spans(getattr(check.item, "evidence", []), article)
                 elif not check.ok:
                     failed[HEADLINE].setdefault(_fingerprint(check.item), check)
                 continue
@@ -174,10 +178,16 @@ def assemble_summary(
             transport_retries=metadata.transport_retries,
             usage=metadata.usage,
         )
+    headline_source = "model"
     if headline is None:
         # An unsupported headline is not shown as fact: the article's own title (or its first
-        # sentence) stands in, and the model's version is listed as rejected.
-        headline = article.title or article.sentences[0].text
+        # sentence) stands in, labelled as the article's, and the model's version is listed
+        # as rejected.
+        if article.title:
+            headline, headline_source = article.title, "article_title"
+        else:
+            headline, headline_source = article.sentences[0].text, "article_first_sentence"
+            headline_evidence = _spans(["S1"], article)
     sections = {
         section: [_locate(section, check.item, article) for check in checks.values()]
         for section, checks in verified.items()
@@ -191,11 +201,18 @@ def assemble_summary(
                 proposed=proposed,
                 verified=proposed_verified,
                 rejected=proposed_rejected,
-                score=round(proposed_verified / proposed, 4) if proposed else 1.0,
+                score=round(proposed_verified / proposed, 4) if proposed else None,
             )
         }
     )
-    return ArticleSummary(headline=headline, rejected=rejected, metadata=metadata, **sections)
+    return ArticleSummary(
+        headline=headline,
+        headline_source=headline_source,
+        headline_evidence=headline_evidence,
+        rejected=rejected,
+        metadata=metadata,
+        **sections,
+    )
 
 
 def build_summary(
@@ -214,11 +231,9 @@ def build_summary(
     return assemble_summary([CheckedAnswer(attempt, checks)], article, metadata, strict=strict)
 
 
-def _locate(section: str, item: BaseModel, article: Article) -> BaseModel:
-    data: dict[str, Any] = item.model_dump()
-    data["evidence"] = list(dict.fromkeys(data["evidence"]))  # same id cited twice: once
+def _spans(evidence: list[str], article: Article) -> list[EvidenceSpan]:
     spans = []
-    for sentence_id in data["evidence"]:
+    for sentence_id in dict.fromkeys(evidence):  # same id cited twice: once
         sentence = article.sentence(sentence_id)
         if sentence is not None:
             spans.append(
@@ -226,7 +241,15 @@ def _locate(section: str, item: BaseModel, article: Article) -> BaseModel:
                     sentence=sentence.id, start=sentence.start, end=sentence.end, text=sentence.text
                 )
             )
-    data["evidence_spans"] = spans
+    return spans
+
+
+def _locate(section: str, item: BaseModel, article: Article) -> BaseModel:
+    data: dict[str, Any] = item.model_dump()
+    if "evidence" in data:
+        data["evidence"] = list(dict.fromkeys(data["evidence"]))
+    # A dispute cites through its sides; its spans are every sentence they cite.
+    data["evidence_spans"] = _spans(list(getattr(item, "evidence", [])), article)
     if section == "key_figures":
         data["value"] = parse_figure(data["value_text"])
     elif section == "when":

@@ -1,0 +1,557 @@
+"""Checks of what an item claims, beyond its words being in the cited sentences.
+
+Each check is a small function returning the problems it finds as editor's notes ("the quote
+is not in the cited sentences", "the article gives these words to Jay Carney"), an empty list
+when the item passes. They judge one field of one item against the text of its cited
+sentences; ``summarizer.grounding`` decides which checks apply to which field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from summarizer.attribution import attribute, person_in
+from summarizer.numbers import find_numbers
+from summarizer.text import STOPWORDS, content_words, fold, found_in, name_words, tokens
+
+# --------------------------------------------------------------------------------------------
+# Numbers, dates, months, weekdays in any text field
+# --------------------------------------------------------------------------------------------
+
+_MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTH_ABBREVIATIONS = {
+    "jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june",
+    "jul": "july", "aug": "august", "sep": "september", "sept": "september", "oct": "october",
+    "nov": "november", "dec": "december",
+}  # fmt: skip
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# Digits as written, each part of a tally or range on its own ("348-77": 348 and 77).
+_DIGITS = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])\d+(?:\.\d+)?")
+# Number words that state a quantity ("one" is left out: "one of the" states none).
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+    "half": 0.5, "third": 3, "thirds": 3, "quarter": 4,
+}  # fmt: skip
+# Magnitudes in words: stated when the same words are in the cited sentences.
+_MAGNITUDES = re.compile(
+    r"\b(?:dozens|scores|hundreds|thousands|millions|billions|trillions)"
+    r"(?:\s+(?:of\s+)?(?:thousands|millions|billions|trillions))?\b",
+    re.IGNORECASE,
+)
+
+
+def _month_of(word: str) -> str | None:
+    word = word.rstrip(".").lower()
+    if word in _MONTH_NAMES and word != "may":
+        return word
+    return _MONTH_ABBREVIATIONS.get(word)
+
+
+# A number that is part of a name: "H.R. 1", "Amendment 64", "Proposition 8".
+_NAMED_NUMBER = re.compile(r"\b([A-Z][\w.]*)\s+(\d+)\b")
+
+
+def numbers_not_cited(label: str, text: str, cited: str, article: str = "") -> list[str]:
+    """Every number, year, date, month and weekday written in ``text`` must be in ``cited``:
+    "the 1974 law" citing a sentence about the 1976 law fails, as does "on Thursday". A
+    number that is part of a name the article writes ("HR 1", "Amendment 64") is a name."""
+    problems = []
+    stated = find_numbers(cited)
+    cited_digits = {d.replace(",", "") for d in _DIGITS.findall(cited)}
+    named = {
+        match.group(2)
+        for match in _NAMED_NUMBER.finditer(text)
+        if article
+        and re.search(rf"\b{re.escape(fold(match.group(1)))}\s+{match.group(2)}\b", fold(article))
+    }
+    for written in _DIGITS.findall(text):
+        plain = written.replace(",", "")
+        if plain in cited_digits or plain in named:
+            continue
+        value = float(plain)
+        if any(abs(value - s) <= 1e-9 * max(abs(value), 1.0) for s in stated):
+            continue
+        # "$1.5 billion" in the text, "1.5 billion" or "$1,500,000,000" in the article: the
+        # figure check weighs scales; here the digits as written are enough.
+        problems.append(f"{label} says {written}, which the cited sentences do not state")
+    cited_words = set(fold(cited).split())
+    for word in fold(text).split():
+        month = _month_of(word)
+        if (
+            month
+            and month not in cited_words
+            and not any(_MONTH_ABBREVIATIONS.get(w) == month for w in cited_words)
+        ):
+            problems.append(f"{label} names {month.title()}, which the cited sentences do not")
+        elif word in _WEEKDAYS and word not in cited_words:
+            problems.append(f"{label} says {word.title()}, which the cited sentences do not")
+        elif word in _NUMBER_WORDS and word not in cited_words:
+            value = _NUMBER_WORDS[word]
+            if not any(abs(value - s) < 1e-9 for s in stated):
+                problems.append(f"{label} says {word!r}, which the cited sentences do not state")
+    for magnitude in _MAGNITUDES.findall(text):
+        if fold(magnitude) not in fold(cited):
+            problems.append(f"{label} says {magnitude!r}, which the cited sentences do not")
+    return list(dict.fromkeys(problems))
+
+
+_COUNT_WORDS = re.compile(
+    r"\b(?:tens of (?:thousands|millions|billions)|twice|thrice|double|triple|half|"
+    r"a few|several|dozens|scores|hundreds|thousands|millions|billions|trillions)\b",
+    re.IGNORECASE,
+)
+
+
+def magnitude_stated(value_text: str, cited: str) -> bool:
+    """A figure in words with no single number ("hundreds of billions of dollars", "tens of
+    thousands", "twice") whose words are in the cited sentences."""
+    words = _COUNT_WORDS.findall(value_text)
+    return bool(words) and all(fold(word) in fold(cited) for word in words)
+
+
+# --------------------------------------------------------------------------------------------
+# Quotes
+# --------------------------------------------------------------------------------------------
+
+_QUOTE_MARKS = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "―": "-"}
+)
+
+
+def quote_form(text: str) -> str:
+    """Quote marks, apostrophes, dashes and whitespace unified, case folded."""
+    text = text.translate(_QUOTE_MARKS).replace("...", "…")
+    return re.sub(r"\s+", " ", text).strip(" \"'").casefold()
+
+
+def quote_not_in_text(quote: str, cited: str) -> list[str]:
+    """The quoted words must be a span of the cited sentences (an ellipsis may join spans)."""
+    haystack = quote_form(cited)
+    parts = [part.strip(" ,.\"'") for part in quote_form(quote).split("…")]
+    missing = [part for part in parts if part and part not in haystack]
+    if missing:
+        return [f"the quote is not in the cited sentences word for word: {missing[0][:80]!r}"]
+    return []
+
+
+_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
+
+
+def names_match(claimed: str, named: str) -> bool:
+    """``claimed`` names the same party as ``named``: its surname (last name word), all of its
+    words, or its initials ("American Civil Liberties Union" ~ "the ACLU") are among
+    ``named``'s ("Barack Obama" ~ "President Obama")."""
+    claimed_words = [w for w in name_words(claimed) if w not in _SUFFIXES]
+    named_words = set(name_words(named)) | set(tokens(named))
+    if not claimed_words or not named_words:
+        return False
+    if all(found_in(word, named_words) for word in claimed_words):
+        return True
+    initials = "".join(w[0] for w in fold(claimed).split() if w not in STOPWORDS)
+    if len(initials) >= 2 and initials in named_words:
+        return True
+    named_initials = {"".join(w[0] for w in fold(named).split() if w not in STOPWORDS)}
+    if any(w in named_initials for w in claimed_words if len(w) >= 2):
+        return True
+    return found_in(claimed_words[-1], named_words) and len(claimed_words[-1]) > 2
+
+
+def speaker_not_attributed(
+    speaker: str, quote: str, sentences: Sequence[str], cited: Sequence[int]
+) -> list[str]:
+    """The speaker must be the party the article gives the quote to, in the sentence holding
+    it (attribution verb there, or carried from the sentences before).
+
+    Where the attribution names a person for certain, the speaker must be that person;
+    otherwise (a pronoun the resolver cannot place, an institution, a document) the speaker
+    must be named in the sentence holding the quote or the two before it."""
+    form = quote_form(quote)[:40]
+    holding = [i for i in cited if form and form in quote_form(sentences[i])] or list(cited)
+    window = " ".join(sentences[max(0, min(holding) - 2) : max(holding) + 1])
+    named_elsewhere: str | None = None
+    for index in holding:
+        found = attribute(sentences, index, quote)
+        if found is None:
+            continue
+        if names_match(speaker, found.speaker):
+            return []
+        person = person_in(found.speaker)
+        if person is None:
+            continue
+        if found.how == "named":
+            # The sentence itself names someone else with the verb: "..., Nadler said".
+            return [f"the article gives these words to {person}, not {speaker}"]
+        named_elsewhere = named_elsewhere or person
+    if names_match(speaker, window):
+        return []  # a pronoun or continuation resolved less surely than the text names it
+    if named_elsewhere is not None:
+        return [f"the article gives these words to {named_elsewhere}, not {speaker}"]
+    return [f"the cited sentences do not say that {speaker} said this"]
+
+
+# --------------------------------------------------------------------------------------------
+# Roles and titles
+# --------------------------------------------------------------------------------------------
+
+# Words that make a role a title or office: these must be the actor's, not a neighbour's.
+TITLE_WORDS = frozenset(
+    [
+        "president",
+        "senator",
+        "sen",
+        "senate",
+        "representative",
+        "rep",
+        "congressman",
+        "congresswoman",
+        "leader",
+        "majority",
+        "minority",
+        "speaker",
+        "secretary",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "ambassador",
+        "attorney",
+        "general",
+        "governor",
+        "gov",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "chief",
+        "director",
+        "deputy",
+        "commissioner",
+        "minister",
+        "judge",
+        "justice",
+        "mayor",
+        "candidate",
+        "adviser",
+        "advisor",
+        "counsel",
+        "prosecutor",
+        "sheriff",
+        "founder",
+        "ceo",
+        "executive",
+        "officer",
+        "head",
+        "member",
+        "ranking",
+        "whip",
+        "vice",
+        "press",
+        "campaign",
+        "manager",
+        "democrat",
+        "democratic",
+        "republican",
+        "gop",
+        "independent",
+    ]
+)
+_SEGMENT = re.compile(r"[,;()\[\]]|\s[-–—]+\s|\bwho\b|\bwhich\b|\bthat\b|\band\b")
+# Share of a role's words that its cited sentences must hold somewhere.
+MIN_ROLE_PRESENCE = 0.5
+
+
+# Abbreviations news prose writes titles and states with.
+_ABBREVIATED = {
+    "gov": "governor", "sen": "senator", "rep": "congressman", "representative": "congressman",
+    "congresswoman": "congressman", "lawmaker": "congressman", "atty": "attorney",
+    "gen": "general", "lt": "lieutenant", "sec": "secretary", "pres": "president",
+    "d": "democratic", "r": "republican", "i": "independent", "calif": "california",
+    "ny": "new york", "ga": "georgia", "nm": "new mexico", "md": "maryland", "ky": "kentucky",
+    "tex": "texas", "fla": "florida", "ill": "illinois", "mass": "massachusetts",
+    "mich": "michigan", "pa": "pennsylvania", "va": "virginia", "wash": "washington",
+    "ariz": "arizona", "colo": "colorado", "conn": "connecticut", "minn": "minnesota",
+    "mo": "missouri", "nc": "north carolina", "sc": "south carolina", "nj": "new jersey",
+    "okla": "oklahoma", "neb": "nebraska", "nev": "nevada", "ore": "oregon", "wis": "wisconsin",
+    "tenn": "tennessee", "ind": "indiana", "ala": "alabama", "la": "louisiana", "vt": "vermont",
+}  # fmt: skip
+
+
+def _title_tokens(text: str) -> list[str]:
+    """``tokens`` with abbreviated titles, parties and states written out ("Gov.", "D-Calif.")."""
+    text = re.sub(r"\b([A-Z])\.([A-Z])\.", r"\1\2", text)  # "N.Y." -> "NY"
+    out: list[str] = []
+    for word in tokens(text):
+        out.extend(tokens(_ABBREVIATED.get(word, word)))
+    return out
+
+
+def role_not_attached(
+    name: str, role: str, cited: Sequence[str], article: Sequence[str]
+) -> list[str]:
+    """A role's words must be said of this actor, and the words that identify it (titles such
+    as "spokeswoman" or "attorney general"; for a short role also proper nouns such as
+    "Oklahoma") must be attached to the actor in a sentence that names them: in the clause that
+    names them ("Colorado Gov. John Hickenlooper") or in apposition ("Mason Tvert,
+    communications director for ...", "Oklahoma's attorney general, Scott Pruitt,"), not to a
+    neighbour. Sentences naming the actor count as well as the cited ones: a role is often
+    given where someone is introduced, not where they act."""
+    role_words = [w for w in _title_tokens(role) if w not in STOPWORDS and len(w) > 2]
+    if not role_words:
+        return []
+    own = set(name_words(name))
+    # The sentences naming the actor and those next to them ("the chairman of the Joint
+    # Chiefs confirmed ... Gen. Martin Dempsey responded").
+    near = {
+        neighbour
+        for position, sentence in enumerate(article)
+        if own & set(tokens(sentence))
+        for neighbour in (position - 1, position, position + 1)
+        if 0 <= neighbour < len(article)
+    }
+    naming = list(cited) + [article[i] for i in sorted(near) if article[i] not in cited]
+    said_words = set(_title_tokens(" ".join(naming)))
+    present = [w for w in role_words if found_in(w, said_words)]
+    if len(present) / len(role_words) < MIN_ROLE_PRESENCE:
+        return [f"the article does not give {name} the role {role!r}"]
+    identity = _head_title(role)
+    identity = [w for w in identity if w not in own and found_in(w, said_words)]
+    if not identity:
+        return []
+    own_titles: set[str] = set()
+    others: dict[str, str] = {}
+    for sentence in naming:
+        mine, theirs = _attached_words(sentence, own, identity)
+        own_titles |= mine
+        for word, holder in theirs.items():
+            others.setdefault(word, holder)
+    taken = [word for word in identity if word in others and word not in own_titles]
+    if not taken:
+        return []
+    holder = others[taken[0]]
+    return [f"the article gives {taken[0]!r} of the role {role!r} to {holder}, not {name}"]
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*")
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+
+_HEAD_END = re.compile(r",|\(|\b(?:of|for|to|who|whose|from|in|at|on|under|with|and)\b")
+
+
+def _head_title(role: str) -> list[str]:
+    """The words that identify a role: its title and the proper nouns qualifying it, up to
+    the first "of", "for", comma... ("State Department spokeswoman", "Senate Majority
+    Leader", "chairman" of "chairman of the Joint Chiefs of Staff"). Empty when the role is
+    a description rather than a title."""
+    head = _HEAD_END.split(role, maxsplit=1)[0]
+    words = head.split()
+    if not any(fold(w) in TITLE_WORDS or fold(w) in _ABBREVIATED for w in words):
+        return []
+    keep = [w for w in words if w[:1].isupper() or fold(w) in TITLE_WORDS]
+    return [t for w in keep for t in _title_tokens(w) if t not in STOPWORDS]
+
+
+def _person_after_title(segment: str, found: set[str]) -> str:
+    """The person a title in this clause is written before ("House Speaker Paul Ryan"), if
+    any: two or more capitalised words right after a title word, not an organisation's."""
+    for match in re.finditer(r"([A-Za-z.]+)\s+((?:[A-Z][\w'’.-]+\s+){0,2}[A-Z][\w'’-]+)", segment):
+        title, name = match.group(1), match.group(2)
+        if not set(_title_tokens(title)) & found and fold(title) not in TITLE_WORDS:
+            continue
+        words = name.split()
+        if len(words) >= 2 and not any(
+            fold(w) in TITLE_WORDS or w in _ORGANISATION_WORDS for w in words
+        ):
+            return name
+    return ""
+
+
+_ORGANISATION_WORDS = frozenset(
+    ["House", "Senate", "Department", "Committee", "Court", "Office", "Council", "Group",
+     "Project", "Force", "Party", "Nations", "States", "District", "News", "Post", "Times"]
+)  # fmt: skip
+
+
+def _attached_words(
+    sentence: str, own: set[str], identity: list[str]
+) -> tuple[set[str], dict[str, str]]:
+    """The identity words attached to this actor in ``sentence``, and those attached to
+    another person (with that person's name)."""
+    segments = [segment for segment in _SEGMENT.split(sentence) if segment.strip()]
+    words = [set(_title_tokens(segment)) for segment in segments]
+    name_only = [
+        len(segment.split()) <= 5 and all(w[:1].isupper() for w in segment.split())
+        for segment in segments
+    ]
+    mine: set[str] = set()
+    theirs: dict[str, str] = {}
+    for position, segment in enumerate(segments):
+        found = {w for w in identity if found_in(w, words[position])}
+        if not found:
+            continue
+        if own & words[position]:
+            mine |= found
+            continue
+        person = _person_after_title(segment, found)
+        if person:
+            owner = person
+        elif position > 0 and name_only[position - 1] and not _POSSESSIVE.search(segment):
+            owner = segments[position - 1]  # "Mason Tvert, communications director for ..."
+        elif position + 1 < len(segments) and name_only[position + 1]:
+            owner = segments[position + 1]  # "Oklahoma's attorney general, Scott Pruitt"
+        else:
+            continue  # "the chairman of the Joint Chiefs": attached to no one named here
+        if own & set(tokens(owner)):
+            mine |= found
+        else:
+            for word in found:
+                theirs.setdefault(word, owner.strip())
+    return mine, theirs
+
+
+# --------------------------------------------------------------------------------------------
+# Polarity and unsupported clauses
+# --------------------------------------------------------------------------------------------
+
+_NEGATIONS = frozenset(["not", "no", "never", "none", "nobody", "nothing", "neither", "nor"])
+# Words that carry a negative sense without a negation: "refused to" may be told as "did not".
+_NEGATIVE_SENSE = frozenset(
+    ["without", "refuse", "refused", "deny", "denied", "denie", "reject", "rejected", "fail",
+     "failed", "lack", "lacked", "against", "unable", "declined", "decline", "halt", "block",
+     "blocked", "stop", "stopped", "oppose", "opposed", "unanswered", "lacking", "absence",
+     "instead", "despite", "non", "un", "hardly", "barely", "dismissed", "cannot", "cant"]
+)  # fmt: skip
+
+
+def _negations(text: str) -> set[str]:
+    lowered = text.lower().replace("’", "'")
+    found = {w for w in re.findall(r"[a-z']+", lowered) if w in _NEGATIONS}
+    if re.search(r"\w+n't\b|\bcannot\b", lowered):
+        found.add("not")
+    return found
+
+
+def polarity_changed(label: str, text: str, cited: str) -> list[str]:
+    """An item that adds a negation its cited text lacks, or copies words a negation governs
+    in the cited text without it, says the opposite of its evidence."""
+    said, evidence = _negations(text), _negations(cited)
+    sense = set(tokens(cited)) & _NEGATIVE_SENSE
+    if said and not evidence and not sense:
+        return [f"{label} says {sorted(said)[0]!r}, but the cited sentences state no negation"]
+    if evidence and not said and not (set(tokens(text)) & _NEGATIVE_SENSE):
+        negated = _negated_words(cited)
+        copied = [w for w in content_words(text) if w in negated]
+        if copied:
+            return [f"{label} leaves out the negation before {copied[0]!r} in the cited sentence"]
+    return []
+
+
+def _negated_words(cited: str) -> set[str]:
+    """Content words within two words after a negation ("did not come": "come")."""
+    words = re.findall(r"[\w'’]+", cited.lower().replace("’", "'"))
+    negated: set[str] = set()
+    for position, word in enumerate(words):
+        following = words[position + 1 : position + 2]
+        if following and following[0] in ("only", "just", "without", "merely", "least"):
+            continue  # "not only", "not without": no negation of what follows
+        if word in _NEGATIONS or word.endswith("n't") or word == "cannot":
+            for following in words[position + 1 : position + 3]:
+                negated.update(content_words(following))
+    return negated
+
+
+# Consecutive content words the cited sentences lack that make an unsupported clause.
+MAX_UNSUPPORTED_RUN = 4
+
+
+def unsupported_clause(label: str, text: str, cited: str) -> list[str]:
+    """A copied sentence with a claim appended passes a share-of-words test; this looks at the
+    words left over: a run of several content words the cited sentences lack is a clause the
+    article does not state."""
+    cited_words = set(tokens(cited))
+    run: list[str] = []
+    longest: list[str] = []
+    for word in tokens(text):
+        if word in STOPWORDS or len(word) <= 2:
+            continue
+        if found_in(word, cited_words):
+            run = []
+        else:
+            run.append(word)
+            if len(run) > len(longest):
+                longest = list(run)
+    if len(longest) >= MAX_UNSUPPORTED_RUN:
+        return [f"{label} adds {' '.join(longest)!r}, which the cited sentences do not say"]
+    return []
+
+
+# --------------------------------------------------------------------------------------------
+# Disputes
+# --------------------------------------------------------------------------------------------
+
+# Words that put a contest in the text: someone denies, rejects, disputes...
+CONTEST_WORDS = re.compile(
+    r"\b(?:den(?:y|ies|ied|ial|ials)|reject\w*|disput\w*|dismiss\w*|false\w*|falsely|"
+    r"counter\w*|challeng\w*|contest\w*|refut\w*|rebut\w*|disagree\w*|oppos\w*|object\w*|"
+    r"criticiz\w*|criticis\w*|critic\w*|condemn\w*|slam\w*|blast\w*|attack\w*|accus\w*|"
+    r"insist\w*|argu\w*|push(?:ed|ing)? back|wrong|untrue|not true|lie|lies|lied|misleading|"
+    r"no evidence|baseless|sue[sd]?|suing|lawsuit\w*|complain\w*|protest\w*|resist\w*|"
+    r"fought|fight\w*|block\w*|veto\w*|vote[sd]? against|grandstanding|ridicul\w*|"
+    r"mock\w*|derid\w*|scoff\w*|disavow\w*|questioned|questioning|doubt\w*|skeptic\w*|"
+    r"decr(?:y|ied|ies)|denounc\w*|rais\w+ concerns?|concern\w*|fault\w*|blame\w*|"
+    r"ruled? against|struck down|illegal|unconstitutional|abuse|power grab|overreach\w*|"
+    r"defend\w*|merit\w*|inaccurat\w*|selectively|motivated|bull(?:y|ies)|takeover|"
+    r"grab|undermin\w*|above the law|castigat\w*|feign\w*|allege\w*|charg\w*|"
+    r"however|but|contrary|instead|rather)\b",
+    re.IGNORECASE,
+)
+
+
+def contest_not_in_text(cited: str) -> list[str]:
+    """The contest itself must be in the text: a denial, rejection, dispute... in the cited
+    sentences of the sides."""
+    if CONTEST_WORDS.search(cited):
+        return []
+    return ["the cited sentences show no one denying, rejecting or disputing anything"]
+
+
+def party_not_holding(party: str, sentence_texts: Sequence[str], whole: str) -> list[str]:
+    """A side's party must be named in (or just before) the sentences it cites."""
+    if names_match(party, whole) or any(names_match(party, s) for s in sentence_texts):
+        return []
+    return [f"{party} is not named in the sentences cited for its position"]
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence that is an instruction
+# --------------------------------------------------------------------------------------------
+
+_INSTRUCTION = re.compile(
+    r"\bignore (?:all |any |the )?(?:previous |prior |above |earlier )?instructions\b|"
+    r"\b(?:you|the model|the assistant|the summary|summaries) (?:must|should) "
+    r"(?:report|say|write|state|include)\b|"
+    r"^\s*(?:please\s+)?(?:report|write|say|state|summari[sz]e) that\b|"
+    r"\bsystem prompt\b|\bas an ai\b",
+    re.IGNORECASE,
+)
+
+
+def cites_instruction(cited: str) -> list[str]:
+    """Evidence that reads as an instruction to whoever summarises the article is not news."""
+    if _INSTRUCTION.search(cited):
+        return ["the cited sentence is an instruction inside the article, not something it reports"]
+    return []

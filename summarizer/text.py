@@ -1,0 +1,209 @@
+"""Word tools shared by the checks: folding, tokens, name similarity, content words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+# Similarity at which two spellings count as one name ("Tileuberdi" ~ "Tleuberdi").
+NAME_SIMILARITY = 0.8
+
+HONORIFICS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "mister",
+        "madam",
+        "the",
+        "president",
+        "secretary",
+        "minister",
+        "general",
+        "gen",
+        "senator",
+        "sen",
+        "rep",
+        "representative",
+        "governor",
+        "gov",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "chancellor",
+        "premier",
+        "ambassador",
+        "judge",
+        "justice",
+        "rev",
+        "father",
+        "sheikh",
+    ]
+)
+STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "their",
+        "his",
+        "her",
+        "they",
+        "he",
+        "she",
+        "we",
+        "you",
+        "who",
+        "whom",
+        "which",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "not",
+        "no",
+        "than",
+        "then",
+        "there",
+        "here",
+        "also",
+        "into",
+        "over",
+        "about",
+        "after",
+        "before",
+        "said",
+        "says",
+        "will",
+        "would",
+        "could",
+        "should",
+        "may",
+        "might",
+        "can",
+        "did",
+        "does",
+        "do",
+        "just",
+        "only",
+        "more",
+        "most",
+        "some",
+        "such",
+        "whether",
+    ]
+)
+
+
+# Memo sizes bound memory, not only time: keys include whole article texts, so a cache of
+# thousands held every article of a long run (about 60 KiB each). A few hundred cover the
+# articles in flight at any concurrency.
+_TEXT_MEMO = 512
+
+
+@lru_cache(maxsize=_TEXT_MEMO)
+def fold(text: str) -> str:
+    """Lower case, no accents, no possessive 's, punctuation as spaces."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold()
+    text = re.sub(r"['’]s\b", "", text)
+    return re.sub(r"[^\w]+", " ", text).strip()
+
+
+def stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def tokens(text: str) -> list[str]:
+    return list(_cached_tokens(text))
+
+
+@lru_cache(maxsize=_TEXT_MEMO)
+def _cached_tokens(text: str) -> tuple[str, ...]:
+    # Memoised: each check tokenises the whole article, and a run checks each answer a few
+    # times (re-ask validation, then choosing the best answer).
+    return tuple(stem(t) for t in fold(text).split())
+
+
+def name_words(name: str) -> list[str]:
+    """A name's folded words without honorifics: "Mr Pompeo" -> ["pompeo"]."""
+    words = [t for t in tokens(name) if t not in HONORIFICS and len(t) > 1]
+    return words or tokens(name)
+
+
+@lru_cache(maxsize=65_536)  # word pairs: at most a few MiB
+def similar(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) < 3 or len(b) < 3 or a.isdigit() or b.isdigit():
+        return False
+    shorter, longer = sorted((len(a), len(b)))
+    prefix = len(_common_prefix(a, b))
+    # "china" ~ "chinese", "kazakh" ~ "kazakhstan": a shared stem of most of the shorter word.
+    if shorter >= 4 and prefix >= max(4, shorter - 1):
+        return True
+    # The similarity ratio is at most 2 * shorter / (shorter + longer): skip hopeless pairs
+    # before paying for the comparison (this check runs for every word against the article).
+    if 2 * shorter / (shorter + longer) < NAME_SIMILARITY:
+        return False
+    matcher = SequenceMatcher(None, a, b)
+    return matcher.quick_ratio() >= NAME_SIMILARITY and matcher.ratio() >= NAME_SIMILARITY
+
+
+def found_in(word: str, words: set[str]) -> bool:
+    """``word`` or a spelling of it is among ``words``."""
+    return word in words or any(similar(word, other) for other in words)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that carry meaning (folded, stemmed, no stopwords or numbers)."""
+    return [t for t in tokens(text) if len(t) > 3 and t not in STOPWORDS and not t.isdigit()]
