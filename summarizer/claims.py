@@ -267,6 +267,18 @@ TITLE_WORDS = frozenset(
         "republican",
         "gop",
         "independent",
+        "professor",
+        "economist",
+        "analyst",
+        "researcher",
+        "lawyer",
+        "counselor",
+        "aide",
+        "official",
+        "strategist",
+        "treasurer",
+        "commissioner",
+        "staff",
     ]
 )
 _SEGMENT = re.compile(r"[,;()\[\]]|\s[-–—]+\s|\bwho\b|\bwhich\b|\bthat\b|\band\b")
@@ -327,22 +339,67 @@ def role_not_attached(
     present = [w for w in role_words if found_in(w, said_words)]
     if len(present) / len(role_words) < MIN_ROLE_PRESENCE:
         return [f"the article does not give {name} the role {role!r}"]
-    identity = _head_title(role)
-    identity = [w for w in identity if w not in own and found_in(w, said_words)]
+    problems: list[str] = []
+    for part in _role_parts(role):
+        problems += _title_not_held(name, part, own, naming, said_words)
+    return problems[:1]
+
+
+def _role_parts(role: str) -> list[str]:
+    """A role's conjuncts: "deputy national security adviser and now the White House chief
+    of staff" is two titles, each checked."""
+    parts = re.split(r"\s+and\s+(?:now\s+|later\s+|also\s+)?(?=(?:the|a|an)\s)|;", role)
+    return [part for part in parts if part.strip()]
+
+
+# Words that change which office a title names: a deputy director is not the director.
+_QUALIFIERS = frozenset(
+    ["deputy", "vice", "acting", "former", "assistant", "associate", "interim", "ranking",
+     "minority", "majority", "lieutenant", "executive", "chief", "senior", "top"]
+)  # fmt: skip
+
+
+def _title_not_held(
+    name: str, role: str, own: set[str], naming: Sequence[str], said_words: set[str]
+) -> list[str]:
+    identity = [w for w in _head_title(role) if w not in own]
     if not identity:
-        return []
+        return []  # a description ("states suing Colorado"), not a title
+    head_words = _head_words(role)
+    missing = [w for w in head_words if w not in own and not found_in(w, said_words)]
+    if missing:
+        return [f"the article does not call {name} {missing[0]!r} ({role!r})"]
     own_titles: set[str] = set()
     others: dict[str, str] = {}
+    qualifiers: set[str] = set()
     for sentence in naming:
-        mine, theirs = _attached_words(sentence, own, identity)
+        mine, theirs, qualified = _attached_words(sentence, own, identity)
         own_titles |= mine
+        qualifiers |= qualified
         for word, holder in theirs.items():
             others.setdefault(word, holder)
     taken = [word for word in identity if word in others and word not in own_titles]
-    if not taken:
-        return []
-    holder = others[taken[0]]
-    return [f"the article gives {taken[0]!r} of the role {role!r} to {holder}, not {name}"]
+    if taken:
+        holder = others[taken[0]]
+        return [f"the article gives {taken[0]!r} of the role {role!r} to {holder}, not {name}"]
+    dropped = sorted(qualifiers - set(_title_tokens(role)))
+    if own_titles and dropped:
+        return [f"the article calls {name} {dropped[0]} of that office, not {role!r}"]
+    return []
+
+
+def _head_words(role: str) -> list[str]:
+    """Content words of a role's head phrase and of a proper-noun complement ("executive
+    director of the Marijuana Policy Project"): each must be said of the actor."""
+    head, rest = _HEAD_END.split(role, maxsplit=1)[0], role
+    kept = [w for w in head.split() if w[:1].isupper() or fold(w) in TITLE_WORDS | _QUALIFIERS]
+    words = [w for w in _title_tokens(" ".join(kept)) if w not in STOPWORDS and len(w) > 2]
+    complement = re.match(
+        r"\s*(?:of|for|at|to)\s+(?:the\s+)?((?:[A-Z][\w.'’-]*\s*)+)", rest[len(head) :]
+    )
+    if complement:
+        words += [w for w in _title_tokens(complement.group(1)) if w not in STOPWORDS]
+    return list(dict.fromkeys(words))
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*")
@@ -382,29 +439,57 @@ def _person_after_title(segment: str, found: set[str]) -> str:
 
 _ORGANISATION_WORDS = frozenset(
     ["House", "Senate", "Department", "Committee", "Court", "Office", "Council", "Group",
-     "Project", "Force", "Party", "Nations", "States", "District", "News", "Post", "Times"]
+     "Project", "Force", "Party", "Nations", "States", "District", "News", "Post", "Times",
+     "Board", "Service", "Agency", "Administration", "Union", "Association", "Center"]
 )  # fmt: skip
+
+
+def _is_own(segment: str, own: set[str]) -> bool:
+    """The clause names this actor: their name words, and not another person's given name
+    before the shared surname ("Kellyanne Conway" is not "George T. Conway III")."""
+    words = tokens(segment)
+    if not own & set(words):
+        return False
+    raw = segment.split()
+    for position, word in enumerate(raw):
+        if fold(word) in own and position > 0:
+            before = raw[position - 1]
+            if (
+                before[:1].isupper()
+                and fold(before) not in own
+                and fold(before.rstrip(".")) not in _ABBREVIATED
+                and fold(before) not in TITLE_WORDS
+                and fold(before.rstrip(".")) not in ("mr", "mrs", "ms", "dr", "miss")
+                and len(before.rstrip(".")) > 1
+            ):
+                return False
+    return True
 
 
 def _attached_words(
     sentence: str, own: set[str], identity: list[str]
-) -> tuple[set[str], dict[str, str]]:
-    """The identity words attached to this actor in ``sentence``, and those attached to
-    another person (with that person's name)."""
+) -> tuple[set[str], dict[str, str], set[str]]:
+    """The identity words attached to this actor in ``sentence``, those attached to another
+    person (with that person's name), and qualifiers the article puts before this actor's
+    title ("his deputy", "acting")."""
     segments = [segment for segment in _SEGMENT.split(sentence) if segment.strip()]
     words = [set(_title_tokens(segment)) for segment in segments]
     name_only = [
-        len(segment.split()) <= 5 and all(w[:1].isupper() for w in segment.split())
+        len(segment.split()) <= 5
+        and all(w[:1].isupper() for w in segment.split())
+        and not any(w.strip(".,") in _ORGANISATION_WORDS for w in segment.split())
         for segment in segments
     ]
     mine: set[str] = set()
     theirs: dict[str, str] = {}
+    qualified: set[str] = set()
     for position, segment in enumerate(segments):
         found = {w for w in identity if found_in(w, words[position])}
         if not found:
             continue
-        if own & words[position]:
+        if _is_own(segment, own):
             mine |= found
+            qualified |= _qualifiers_before(segment, found)
             continue
         person = _person_after_title(segment, found)
         if person:
@@ -415,12 +500,22 @@ def _attached_words(
             owner = segments[position + 1]  # "Oklahoma's attorney general, Scott Pruitt"
         else:
             continue  # "the chairman of the Joint Chiefs": attached to no one named here
-        if own & set(tokens(owner)):
+        if _is_own(owner, own):
             mine |= found
+            qualified |= _qualifiers_before(segment, found)
         else:
             for word in found:
                 theirs.setdefault(word, owner.strip())
-    return mine, theirs
+    return mine, theirs, qualified
+
+
+def _qualifiers_before(segment: str, titles: set[str]) -> set[str]:
+    words = _title_tokens(segment)
+    found = set()
+    for position, word in enumerate(words):
+        if word in titles:
+            found |= {w for w in words[max(0, position - 2) : position] if w in _QUALIFIERS}
+    return found
 
 
 # --------------------------------------------------------------------------------------------
