@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from summarizer.attribution import attribute, person_in
 from summarizer.numbers import find_numbers
-from summarizer.text import STOPWORDS, content_words, fold, found_in, name_words, tokens
+from summarizer.text import STOPWORDS, fold, found_in, name_words, tokens
 
 # --------------------------------------------------------------------------------------------
 # Numbers, dates, months, weekdays in any text field
@@ -541,32 +541,70 @@ def _negations(text: str) -> set[str]:
 
 
 def polarity_changed(label: str, text: str, cited: str) -> list[str]:
-    """An item that adds a negation its cited text lacks, or copies words a negation governs
-    in the cited text without it, says the opposite of its evidence."""
+    """An item that says the opposite of its evidence: a negation added or dropped around a
+    word it shares with the cited sentence ("opted not to tap" told as "opted to tap"), or a
+    word swapped for its opposite ("supports" told as "opposes")."""
     said, evidence = _negations(text), _negations(cited)
     sense = set(tokens(cited)) & _NEGATIVE_SENSE
     if said and not evidence and not sense:
         return [f"{label} says {sorted(said)[0]!r}, but the cited sentences state no negation"]
-    if evidence and not said and not (set(tokens(text)) & _NEGATIVE_SENSE):
-        negated = _negated_words(cited)
-        copied = [w for w in content_words(text) if w in negated]
-        if copied:
-            return [f"{label} leaves out the negation before {copied[0]!r} in the cited sentence"]
+    # The item may carry a negation in other words ("lacked sufficient funds" for "did not
+    # have sufficient funds"): its negative-sense words count as negations here.
+    item_negated, item_plain = _polarity_words(text, _NEGATIONS | _NEGATIVE_SENSE)
+    cited_negated, cited_plain = _polarity_words(cited, _NEGATIONS)
+    for word in item_plain:
+        if word in cited_negated and word not in cited_plain and word not in item_negated:
+            return [f"{label} leaves out the negation before {word!r} in the cited sentence"]
+    for word in item_plain:
+        for opposite in _OPPOSITES.get(word, ()):
+            if opposite in cited_plain | cited_negated and word not in cited_plain | cited_negated:
+                return [f"{label} says {word!r} where the cited sentence says {opposite!r}"]
     return []
 
 
-def _negated_words(cited: str) -> set[str]:
-    """Content words within two words after a negation ("did not come": "come")."""
-    words = re.findall(r"[\w'’]+", cited.lower().replace("’", "'"))
-    negated: set[str] = set()
+# Words whose swap inverts a claim; stems as ``tokens`` writes them.
+_OPPOSITE_PAIRS = [
+    ("support", "oppose"), ("approve", "reject"), ("accept", "reject"), ("allow", "ban"),
+    ("win", "lose"), ("won", "lost"), ("increase", "decrease"), ("rise", "fall"),
+    ("agree", "disagree"), ("guilty", "innocent"), ("include", "exclude"), ("confirm", "deny"),
+    ("legal", "illegal"), ("pass", "fail"), ("passed", "failed"), ("more", "fewer"),
+    ("higher", "lower"), ("before", "after"), ("for", "against"), ("acquitted", "convicted"),
+    ("open", "closed"), ("up", "down"), ("above", "below"), ("majority", "minority"),
+]  # fmt: skip
+_OPPOSITES: dict[str, list[str]] = {}
+for _a, _b in _OPPOSITE_PAIRS:
+    for _x, _y in ((_a, _b), (_b, _a)):
+        for _form in {_x, _x + "s", _x + "ed", _x + "d"}:
+            _OPPOSITES.setdefault(tokens(_form)[0], []).extend({tokens(_y)[0], tokens(_y + "s")[0]})
+
+# Negations that govern the few words after them; the pronoun-like ones also the words just
+# before ("Mr. Trump has released none").
+_WIDE_NEGATIONS = frozenset(["nothing", "none", "nobody", "neither", "nor", "never"])
+
+
+def _polarity_words(text: str, negators: frozenset[str]) -> tuple[set[str], set[str]]:
+    """Content words of ``text`` said under a negation, and those said without one."""
+    lowered = text.lower().replace("’", "'").replace("cannot", "can not")
+    lowered = re.sub(r"n't\b", " not", lowered)
+    words = re.findall(r"[a-z]+", lowered)
+    negated_at: set[int] = set()
     for position, word in enumerate(words):
         following = words[position + 1 : position + 2]
         if following and following[0] in ("only", "just", "without", "merely", "least"):
             continue  # "not only", "not without": no negation of what follows
-        if word in _NEGATIONS or word.endswith("n't") or word == "cannot":
-            for following in words[position + 1 : position + 3]:
-                negated.update(content_words(following))
-    return negated
+        if word in negators:
+            reach = 4 if word in _WIDE_NEGATIONS else 3
+            negated_at.update(range(position + 1, min(len(words), position + 1 + reach)))
+            if word in _WIDE_NEGATIONS:
+                negated_at.update(range(max(0, position - 2), position))
+    negated: set[str] = set()
+    plain: set[str] = set()
+    for position, word in enumerate(words):
+        if (word in STOPWORDS and word not in _OPPOSITES) or len(word) < 3 or word in negators:
+            continue
+        stemmed = tokens(word)[0] if tokens(word) else word
+        (negated if position in negated_at else plain).add(stemmed)
+    return negated, plain
 
 
 # Consecutive content words the cited sentences lack that make an unsupported clause.
