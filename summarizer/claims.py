@@ -629,7 +629,23 @@ def unsupported_clause(label: str, text: str, cited: str) -> list[str]:
                 longest = list(run)
     if len(longest) >= MAX_UNSUPPORTED_RUN:
         return [f"{label} adds {' '.join(longest)!r}, which the cited sentences do not say"]
+    # Clause by clause: an appended "which the charity denied ever receiving" or "and called on
+    # him to resign" has most of its own words missing, however well the rest is copied.
+    for clause in _CLAUSE.split(text)[1:]:
+        words = [w for w in tokens(clause) if w not in STOPWORDS and len(w) > 2]
+        if len(words) < 2:
+            continue
+        found = sum(found_in(word, cited_words) for word in words)
+        if found * 2 <= len(words):
+            shown = clause.strip(" ,;")
+            return [f"{label} adds {shown!r}, which the cited sentences do not say"]
     return []
+
+
+# Where an appended clause starts: ", which ...", "and called ...", ", the same ...".
+_CLAUSE = re.compile(
+    r",\s+(?=which|who|the|a|an|and|but|while|after)\b|\s+and\s+(?=[a-z]+ed\b)|;\s+"
+)
 
 
 # --------------------------------------------------------------------------------------------
