@@ -204,6 +204,7 @@ def fold_words(text: str) -> list[str]:
 def _subject_after(text: str) -> tuple[str, str] | None:
     """The speaker written after a verb: ``said Carney`` / ``said the senator``."""
     text = re.sub(r"^\s*(?:to\s+)?", "", text)
+    text = re.sub(r"\b(Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|St)\.", r"\1", text)  # "said Mr. Newsom"
     text = re.sub(r"^the\s+(?=[A-Z])", "", text)  # "according to the U.S. Attorney's Office"
     pronoun = _PRONOUN_AFTER.match(text)
     if pronoun:

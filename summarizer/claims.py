@@ -151,6 +151,7 @@ def quote_not_in_text(quote: str, cited: str) -> list[str]:
 
 
 _SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
+_CAPITALISED_NAME = re.compile(r"(?:[A-Z][\w'’.-]+\s?){1,4}")
 
 
 def names_match(claimed: str, named: str) -> bool:
@@ -170,6 +171,21 @@ def names_match(claimed: str, named: str) -> bool:
     if any(w in named_initials for w in claimed_words if len(w) >= 2):
         return True
     return found_in(claimed_words[-1], named_words) and len(claimed_words[-1]) > 2
+
+
+def _surname_of_someone(word: str, sentences: Sequence[str]) -> str | None:
+    """``word`` when it is the surname of a person the article names in full ("Elliott" for
+    "Mike Elliott"), else None: a lone capitalised word may be a paper or a place."""
+    word = word.strip()
+    if not _CAPITALISED_NAME.fullmatch(word) or " " in word or word.endswith(("’s", "'s")):
+        return None
+    for sentence in sentences:
+        for match in re.finditer(
+            rf"\b([A-Z][a-z]+)\s+(?:[A-Z]\.\s+)*{re.escape(word)}\b", sentence
+        ):
+            if match.group(1) not in ("The", "Mr", "Mrs", "Ms", "Dr", "Sen", "Rep", "Gov"):
+                return word
+    return None
 
 
 def speaker_not_attributed(
@@ -192,6 +208,8 @@ def speaker_not_attributed(
         if names_match(speaker, found.speaker):
             return []
         person = person_in(found.speaker)
+        if person is None and found.how == "named":
+            person = _surname_of_someone(found.speaker, sentences)  # "Elliott said"
         if person is None:
             continue
         if found.how == "named":
@@ -664,7 +682,7 @@ CONTEST_WORDS = re.compile(
     r"decr(?:y|ied|ies)|denounc\w*|rais\w+ concerns?|concern\w*|fault\w*|blame\w*|"
     r"ruled? against|struck down|illegal|unconstitutional|abuse|power grab|overreach\w*|"
     r"defend\w*|merit\w*|inaccurat\w*|selectively|motivated|bull(?:y|ies)|takeover|"
-    r"grab|undermin\w*|above the law|castigat\w*|feign\w*|allege\w*|charg\w*|"
+    r"undermin\w*|above the law|castigat\w*|feign\w*|allege\w*|charg\w*|"
     r"however|but|contrary|instead|rather)\b",
     re.IGNORECASE,
 )
@@ -676,6 +694,33 @@ def contest_not_in_text(cited: str) -> list[str]:
     if CONTEST_WORDS.search(cited):
         return []
     return ["the cited sentences show no one denying, rejecting or disputing anything"]
+
+
+_DENIAL_VERB = re.compile(
+    r"\b(?:den(?:y|ies|ied|ial)|reject\w*|disput\w*|dismiss\w*|refut\w*|rebut\w*|"
+    r"false\w*|untrue)\b",
+    re.IGNORECASE,
+)
+_DENIAL = re.compile(rf"{_DENIAL_VERB.pattern}|\b(?:not|never|no|nothing)\b|n't\b", re.I)
+
+
+def denial_said_by(party: str, text: str) -> str:
+    """The denials ``text`` gives to ``party`` ("Pelosi denies that..."), as text."""
+    found = []
+    for verb in _DENIAL_VERB.finditer(text):
+        before = " ".join(text[: verb.start()].split()[-6:])
+        if names_match(party, before):
+            found.append(verb.group(0))
+    return " ".join(found)
+
+
+def denial_not_in_text(label: str, said: str, cited: str) -> list[str]:
+    """A party said to deny, reject or dispute something must do so in its cited sentences:
+    "Pelosi denies it is a power grab" needs a denial there, not "Yes it is a power grab"."""
+    verb = _DENIAL_VERB.search(said)
+    if verb and not _DENIAL.search(cited.replace("’", "'")):
+        return [f"{label} {verb.group(0)!r}, but the sentences cited for it deny nothing"]
+    return []
 
 
 def party_not_holding(party: str, sentence_texts: Sequence[str], whole: str) -> list[str]:

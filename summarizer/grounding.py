@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from summarizer.claims import (
     cites_instruction,
     contest_not_in_text,
+    denial_not_in_text,
+    denial_said_by,
     magnitude_stated,
     names_match,
     numbers_not_cited,
@@ -360,6 +362,9 @@ def _check_dispute(point: DisputedPoint, index: _ArticleIndex) -> Iterator[str]:
         yield from position_problems
         yield from numbers_not_cited(f"{label} position", side.position, cited, index.article.text)
         yield from polarity_changed(f"{label} position", side.position, cited)
+        if number > 1:
+            said = f"{side.position} {denial_said_by(side.party, point.how_contested)}"
+            yield from denial_not_in_text(f"{label} is said to", said, cited)
     first = point.sides[0].party
     if all(names_match(first, side.party) for side in point.sides[1:]):
         yield "the sides name the same party: a dispute needs two"
