@@ -51,6 +51,7 @@ from summarizer.text import (
     STOPWORDS,
 )
 from summarizer.text import content_words as _content_words
+from summarizer.text import fold as fold  # alignment compares names with it
 from summarizer.text import found_in as _found
 from summarizer.text import name_words as _name_tokens
 from summarizer.text import tokens as _tokens
@@ -220,12 +221,19 @@ def _check_figure(figure: KeyFigure, cited: str, article_text: str) -> list[str]
     if missing:
         shown = ", ".join(f"{v:,.10g}" for v in missing)
         return [f"the figure {figure.value_text!r} ({shown}) is not stated in the cited sentences"]
-    # Every part of a tally or range ("348-77": also the 77), and numbers in what it counts.
-    # What a figure counts may name another of the article's figures ("part of the $8
-    # billion"): those are checked against the article.
-    return numbers_not_cited("value_text", figure.value_text, cited) + numbers_not_cited(
+    # Every part of a tally ("348-77": also the 77), and numbers in what it counts. What a
+    # figure counts may name another of the article's figures ("part of the $8 billion"):
+    # those are checked against the article.
+    tally = " ".join(_TALLY.findall(figure.value_text))
+    return numbers_not_cited("value_text", tally, cited) + numbers_not_cited(
         "counts", figure.counts, article_text
     )
+
+
+# A vote or a score: two numbers, neither scaled ("348-77", "97 to 1"; not "1-2 million").
+_TALLY = re.compile(
+    r"\b\d[\d,]*\s*(?:-|–|to)\s*\d[\d,]*\b(?!\s*(?:thousand|million|billion|trillion|percent|%))"
+)
 
 
 def _same_number(a: float, b: float) -> bool:
@@ -283,8 +291,10 @@ def _check_item(item: Any, index: _ArticleIndex) -> Iterator[str]:
         )
         yield from _check_statement(label, text, cited, index.article.text)
     elif isinstance(item, TimeMention):
-        yield from _check_time(item, cited)
-        yield from numbers_not_cited("the time", item.text, cited)
+        time_problems = _check_time(item, cited)
+        yield from time_problems
+        if not time_problems:
+            yield from numbers_not_cited("the time", item.text, cited)
     elif isinstance(item, KeyFigure):
         yield from _check_figure(item, cited, index.article.text)
     elif isinstance(item, Quote):

@@ -18,7 +18,14 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 SCHEMA_VERSION = "2"
 
@@ -136,15 +143,32 @@ class Quote(_Item):
 
 
 class Side(_Item):
-    party: Annotated[str, StringConstraints(min_length=1, max_length=120)] = Field(
-        description="Who holds this position, named as in the article."
-    )
+    party: ShortText = Field(description="Who holds this position, named as in the article.")
     position: ShortText = Field(description="What this party says.")
     evidence: Evidence
 
 
 class DisputedPoint(_Item):
     claim: ShortText = Field(description="The contested claim.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sides_from_parties(cls, data: Any) -> Any:
+        # Summaries made before disputes had sides name the parties apart (asserted_by,
+        # contested_by) with one evidence list: the same facts, as two sides.
+        if isinstance(data, dict) and "sides" not in data and "asserted_by" in data:
+            evidence = data.get("evidence") or []
+            data = {
+                **data,
+                "sides": [
+                    {"party": data["asserted_by"], "position": data.get("claim"),
+                     "evidence": evidence},
+                    {"party": data.get("contested_by"), "position": data.get("how_contested"),
+                     "evidence": evidence},
+                ],
+            }  # fmt: skip
+        return data
+
     how_contested: ShortText = Field(
         description="How it is contested, in the article's words (denies, rejects, disputes...)."
     )
@@ -188,7 +212,7 @@ class ArticleExtraction(_Item):
     # to the last; in Python a missing section still defaults to empty.
     model_config = ConfigDict(json_schema_extra=require_every_property)
 
-    headline: Headline
+    headline: Headline = Field(description="What happened, in one sentence, with its evidence.")
     who: list[Actor] = Field(default_factory=list, max_length=MAX_ITEMS, description="Main actors.")
     what: list[Event] = Field(
         default_factory=list, max_length=MAX_ITEMS, description="Key events or statements."

@@ -178,7 +178,7 @@ def _completion(
     user = next((m["content"] for m in request.get("messages", []) if m["role"] == "user"), "")
     sentences = re.findall(r"^\[(S\d+)\] (.+)$", user, re.MULTILINE)
     headline = _clip(sentences[0][1] if sentences else "An article.", 200)
-    answer: dict[str, Any] = {"headline": headline}
+    answer: dict[str, Any] = {"headline": {"text": headline, "evidence": ["S1"]}}
     answer.update(_grounded_items(sentences) if grounded else {})
     for section in ("who", "what", "where", "when", "key_figures", "disputed_points"):
         answer.setdefault(section, [])

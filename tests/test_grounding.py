@@ -19,14 +19,16 @@ ARTICLE = make_article(
 
 
 def _problems(**items: list[dict[str, object]]) -> list[tuple[str, tuple[str, ...]]]:
-    extraction = ArticleExtraction.model_validate({"headline": "Pompeo visits.", **items})
+    extraction = ArticleExtraction.model_validate(
+        {"headline": {"text": "Pompeo visits.", "evidence": ["S1"]}, **items}
+    )
     checks = check_extraction(extraction, ARTICLE)
     assert checks[0].label == "headline"
     return [(c.label, c.problems) for c in checks[1:]]
 
 
 def _actor(name: str, *evidence: str) -> dict[str, object]:
-    return {"name": name, "kind": "person", "role": "visitor", "evidence": list(evidence)}
+    return {"name": name, "kind": "person", "role": "Foreign Minister", "evidence": list(evidence)}
 
 
 def _figure(text: str, *evidence: str) -> dict[str, object]:
@@ -116,7 +118,10 @@ def test_time_must_be_written_in_the_cited_sentence() -> None:
 
 def test_the_reask_message_names_each_failed_item_and_why_without_pydantic_boilerplate() -> None:
     extraction = ArticleExtraction.model_validate(
-        {"headline": "h", "who": [_actor("Mike Pompeo", "S1"), _actor("John Kerry", "S1")]}
+        {
+            "headline": {"text": "h", "evidence": ["S1"]},
+            "who": [_actor("Mike Pompeo", "S1"), _actor("John Kerry", "S1")],
+        }
     )
     failures = [c for c in check_extraction(extraction, ARTICLE) if not c.ok]
     message = reask_message(failures, ARTICLE)
@@ -133,7 +138,7 @@ def _dispute(asserted_by: str, contested_by: str = "China") -> dict[str, object]
         "asserted_by": asserted_by,
         "contested_by": contested_by,
         "how_contested": "China denies it",
-        "evidence": ["S5"],
+        "evidence": ["S4", "S5"],
     }
 
 
@@ -153,9 +158,11 @@ def test_disputed_point_parties_must_be_named_in_the_article() -> None:
     assert "should name a party in a few words" in results[2][1][0]
 
 
-def test_headline_is_checked_against_the_whole_article() -> None:
+def test_headline_is_checked_against_its_cited_sentences() -> None:
     def headline_problems(headline: str) -> tuple[str, ...]:
-        extraction = ArticleExtraction.model_validate({"headline": headline})
+        extraction = ArticleExtraction.model_validate(
+            {"headline": {"text": headline, "evidence": ["S1", "S5"]}}
+        )
         return check_extraction(extraction, ARTICLE)[0].problems
 
     assert headline_problems("Pompeo visits Nur-Sultan; China denies the camps") == ()

@@ -35,7 +35,10 @@ EARLY = next(s for s in ARTICLE.sentences if "Pompeo has urged Kazakhstan" in s.
 def _report(tmp_path: Path) -> Path:
     extraction = ArticleExtraction.model_validate(
         {
-            "headline": "Pompeo urges Kazakhstan to press China over Xinjiang.",
+            "headline": {
+                "text": "Pompeo urges Kazakhstan to press China over Xinjiang.",
+                "evidence": ["S1"],
+            },
             "who": [
                 {"name": "Mike Pompeo", "kind": "person", "role": "urges", "evidence": [EARLY.id]},
                 {

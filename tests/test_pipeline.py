@@ -16,6 +16,7 @@ from summarizer.models import (
     ArticleExtraction,
     ArticleSummary,
     GroundingReport,
+    Headline,
     SummaryMetadata,
     TokenUsage,
 )
@@ -52,12 +53,12 @@ def _metadata() -> SummaryMetadata:
 def _summary() -> object:
     extraction = ArticleExtraction.model_validate(
         {
-            "headline": "[S1] Pompeo visits Nur-Sultan.",
+            "headline": {"text": "[S1] Pompeo visits Nur-Sultan.", "evidence": ["S1"]},
             "who": [
                 {
                     "name": "Mike Pompeo",
                     "kind": "person",
-                    "role": "visitor",
+                    "role": "Secretary of State",
                     "evidence": ["S1", "S1"],
                 },
                 {"name": "John Kerry", "kind": "person", "role": "invented", "evidence": ["S1"]},
@@ -154,7 +155,9 @@ def test_a_run_file_on_disk_is_whole_at_every_checkpoint(tmp_path: Path) -> None
 
 
 def _summary_of(article: Article) -> ArticleSummary:
-    extraction = ArticleExtraction(headline=article.sentences[0].text)
+    extraction = ArticleExtraction(
+        headline=Headline(text=article.sentences[0].text, evidence=["S1"])
+    )
     return build_summary(
         extraction,
         article,
@@ -182,12 +185,19 @@ def _answers(*raw_answers: str, tokens: int = 0) -> list[CheckedAnswer]:
 
 def test_items_verified_in_any_answer_are_kept_once_and_the_rest_rejected() -> None:
     rich = {
-        "headline": "Pompeo visits.",
-        "who": [{"name": "Mike Pompeo", "kind": "person", "role": "visitor", "evidence": ["S1"]}],
+        "headline": {"text": "Pompeo visits.", "evidence": ["S1"]},
+        "who": [
+            {
+                "name": "Mike Pompeo",
+                "kind": "person",
+                "role": "Secretary of State",
+                "evidence": ["S1"],
+            }
+        ],
         "where": [{"name": "Nur-Sultan", "role": "visited", "evidence": ["S1"]}],
     }
     invented = {**rich, "who": [{**rich["who"][0], "name": "John Kerry"}]}
-    empty = {"headline": "Pompeo visits."}
+    empty = {"headline": {"text": "Pompeo visits.", "evidence": ["S1"]}}
     answers = _answers(
         '{"headline": "cut off', json.dumps(rich), json.dumps(invented), json.dumps(empty),
         tokens=5,
@@ -209,8 +219,15 @@ def test_strict_fails_the_article_when_any_item_never_verified() -> None:
     from summarizer.errors import ModelError
 
     invented = {
-        "headline": "Pompeo visits.",
-        "who": [{"name": "John Kerry", "kind": "person", "role": "visitor", "evidence": ["S1"]}],
+        "headline": {"text": "Pompeo visits.", "evidence": ["S1"]},
+        "who": [
+            {
+                "name": "John Kerry",
+                "kind": "person",
+                "role": "Secretary of State",
+                "evidence": ["S1"],
+            }
+        ],
     }
     with pytest.raises(ModelError, match="--strict"):
         assemble_summary(_answers(json.dumps(invented)), ARTICLE, _metadata(), strict=True)
@@ -226,12 +243,20 @@ def test_no_answer_of_the_right_shape_is_a_model_error_with_its_cost() -> None:
 
 def test_an_unsupported_headline_is_replaced_and_listed_as_rejected() -> None:
     extraction = ArticleExtraction.model_validate(
-        {"headline": "Pompeo announces sanctions on Chinese banks in Geneva"}
+        {
+            "headline": {
+                "text": "Pompeo announces sanctions on Chinese banks in Geneva",
+                "evidence": ["S1"],
+            }
+        }
     )
     summary = build_summary(extraction, ARTICLE, _metadata())
     assert summary.headline == ARTICLE.sentences[0].text
     assert [(r.section, r.item) for r in summary.rejected] == [
-        ("headline", {"headline": "Pompeo announces sanctions on Chinese banks in Geneva"})
+        (
+            "headline",
+            {"text": "Pompeo announces sanctions on Chinese banks in Geneva", "evidence": ["S1"]},
+        )
     ]
     assert summary.metadata.grounding.rejected == 0  # items, not the headline
 
@@ -242,11 +267,21 @@ def test_a_grounding_reask_asks_only_about_failed_items_and_keeps_what_verified(
     from summarizer.pipeline import summarize_article
     from tests.fake_server import FakeModelServer
 
-    pompeo = {"name": "Mike Pompeo", "kind": "person", "role": "visitor", "evidence": ["S1"]}
+    pompeo = {
+        "name": "Mike Pompeo",
+        "kind": "person",
+        "role": "Secretary of State",
+        "evidence": ["S1"],
+    }
     kerry = {**pompeo, "name": "John Kerry"}
-    first = {"headline": "Pompeo visits Nur-Sultan.", "who": [pompeo, kerry]}
-    second = {"headline": "Pompeo visits.", "where": [{"name": "Nur-Sultan", "role": "visited",
-                                                      "evidence": ["S1"]}]}  # fmt: skip
+    first = {
+        "headline": {"text": "Pompeo visits Nur-Sultan.", "evidence": ["S1"]},
+        "who": [pompeo, kerry],
+    }
+    second = {
+        "headline": {"text": "Pompeo visits.", "evidence": ["S1"]},
+        "where": [{"name": "Nur-Sultan", "role": "visited", "evidence": ["S1"]}],
+    }
     with FakeModelServer(answers=[json.dumps(first), json.dumps(second)]) as server:
         summary = summarize_article(
             ARTICLE, base_url=server.base_url, model="fake-model", cache=False, max_retries=1
@@ -267,9 +302,14 @@ def test_a_transport_failure_during_a_reask_keeps_the_answers_so_far() -> None:
     from summarizer.pipeline import AsyncSummarizer, run_sync
     from tests.fake_server import FakeModelServer
 
-    kerry = {"name": "John Kerry", "kind": "person", "role": "visitor", "evidence": ["S1"]}
+    kerry = {
+        "name": "John Kerry",
+        "kind": "person",
+        "role": "Secretary of State",
+        "evidence": ["S1"],
+    }
     pompeo = {**kerry, "name": "Mike Pompeo"}
-    first = {"headline": "Pompeo visits.", "who": [pompeo, kerry]}
+    first = {"headline": {"text": "Pompeo visits.", "evidence": ["S1"]}, "who": [pompeo, kerry]}
     with FakeModelServer(answers=[json.dumps(first)]) as server:
         backend = resolve_backend(base_url=server.base_url, model="fake-model")
 

@@ -35,7 +35,7 @@ def test_sentence_references_are_normalised(written: object) -> None:
 
 
 def test_items_without_evidence_or_with_bad_ids_are_invalid() -> None:
-    base = {"headline": "Talks held."}
+    base = {"headline": {"text": "Talks held.", "evidence": ["S1"]}}
     with pytest.raises(ValidationError, match="evidence"):
         ArticleExtraction.model_validate({**base, "what": [{"description": "x", "evidence": []}]})
     with pytest.raises(ValidationError, match="pattern"):

@@ -121,10 +121,20 @@ ARTICLE_A = make_article(
 ARTICLE_B = make_article(TEXT_B, path="b.txt", published=date(2020, 2, 3))
 
 EXTRACTION_A: dict[str, Any] = {
-    "headline": "Pompeo visited Nur-Sultan",
+    "headline": {"text": "Pompeo visited Nur-Sultan", "evidence": ["S1"]},
     "who": [
-        {"name": "Mike Pompeo", "kind": "person", "role": "visitor", "evidence": ["S1"]},
-        {"name": "Mukhtar Tileuberdi", "kind": "person", "role": "host", "evidence": ["S2"]},
+        {
+            "name": "Mike Pompeo",
+            "kind": "person",
+            "role": "US Secretary of State",
+            "evidence": ["S1"],
+        },
+        {
+            "name": "Mukhtar Tileuberdi",
+            "kind": "person",
+            "role": "Foreign Minister",
+            "evidence": ["S2"],
+        },
     ],
     "what": [{"description": "Pompeo visited Nur-Sultan for talks.", "evidence": ["S1", "S2"]}],
     "where": [{"name": "Xinjiang", "role": "where people are detained", "evidence": ["S3"]}],
@@ -150,7 +160,7 @@ EXTRACTION_A: dict[str, Any] = {
     ],
 }
 EXTRACTION_B: dict[str, Any] = {
-    "headline": "Pompeo urged Kazakhstan to press China",
+    "headline": {"text": "Pompeo urged Kazakhstan to press China", "evidence": ["S1"]},
     "who": [
         {"name": "Mr Pompeo", "kind": "person", "role": "urged Kazakhstan", "evidence": ["S1"]},
         {"name": "Mukhtar Tleuberdi", "kind": "person", "role": "minister", "evidence": ["S2"]},
