@@ -642,6 +642,9 @@ class StoryMetadata(BaseModel):
     schema_version: str = SCHEMA_VERSION
     article_ids: list[str]
     model: str
+    embedded_model: bool = Field(
+        default=False, description="Aligned by the embedded tiny model, whose answers are poor."
+    )
     backend: str
     prompt_version: str
     usage: TokenUsage = Field(description="Tokens the alignment cost (article summaries apart).")

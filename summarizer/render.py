@@ -30,6 +30,7 @@ from summarizer.models import (
     Sentence,
     StorySource,
     StorySummary,
+    SummaryMetadata,
 )
 
 # Formats that hold the whole run in one file, and that file's name.
@@ -220,6 +221,34 @@ def _quotes(spans: Iterable[object]) -> str:
     return " ".join(parts)
 
 
+EMBEDDED_MODEL_WARNING = (
+    "written by the embedded tiny model: its summaries are poor and miss much; what is shown "
+    "was checked, but use a capable model for real work"
+)
+HEADLINE_SOURCES = {
+    "article_title": "the article's own title: the model's headline was not supported",
+    "article_first_sentence": (
+        "the article's first sentence: the model's headline was not supported"
+    ),
+}
+
+
+def trust_banner(meta: SummaryMetadata) -> str:
+    """What produced a summary and what checked it, in one line for every output."""
+    checked = "code checks" + (
+        " and a model check" if any(v != "code" for v in meta.verified_by) else ""
+    )
+    line = f"model {meta.model}; every item shown passed {checked} against the sentences it cites"
+    if meta.embedded_model:
+        line += f"; {EMBEDDED_MODEL_WARNING}"
+    return line
+
+
+def headline_note(summary: ArticleSummary) -> str:
+    """Why the headline shown is not the model's, or "" when it is."""
+    return HEADLINE_SOURCES.get(summary.headline_source, "")
+
+
 def render_markdown(summaries: Iterable[ArticleSummary]) -> str:
     """A readable report: per article, headline, who/what/where/when, figures, disputes, each
     item with its evidence quoted, and rejected items kept apart."""
@@ -227,11 +256,14 @@ def render_markdown(summaries: Iterable[ArticleSummary]) -> str:
     for summary in summaries:
         meta = summary.metadata
         out.append(f"# {summary.headline}\n")
+        if headline_note(summary):
+            out.append(f"*Headline: {headline_note(summary)}.*\n")
         out.append(
             f"*Source:* `{meta.source_path}` · *published:* {meta.published or 'unknown'} · "
             f"*model:* {meta.model} · *verified:* {meta.grounding.verified}/"
             f"{meta.grounding.proposed} items · *attempts:* {meta.attempts}\n"
         )
+        out.append(f"> {'**Warning:** ' if meta.embedded_model else ''}{trust_banner(meta)}.\n")
         if summary.who:
             out.append("## Who\n")
             out += [
@@ -273,13 +305,20 @@ def render_markdown(summaries: Iterable[ArticleSummary]) -> str:
                     f"{_cell(_quotes(f.evidence_spans))} |"
                 )
             out.append("")
+        if summary.quotes:
+            out.append("## Quotes\n")
+            out += [
+                f"- **{q.speaker}**{f' ({q.role})' if q.role else ''}: “{q.quote}”  \n"
+                f"  {_quotes(q.evidence_spans)}"
+                for q in summary.quotes
+            ]
+            out.append("")
         if summary.disputed_points:
             out.append("## Disputed points\n")
-            out += [
-                f"- **{d.claim}**: asserted by {d.asserted_by}; contested by {d.contested_by} "
-                f"({d.how_contested})  \n  {_quotes(d.evidence_spans)}"
-                for d in summary.disputed_points
-            ]
+            for d in summary.disputed_points:
+                out.append(f"- **{d.claim}** ({d.how_contested})")
+                out += [f"  - {side.party}: {side.position}" for side in d.sides]
+                out.append(f"  {_quotes(d.evidence_spans)}")
             out.append("")
         if summary.rejected:
             out.append("## Rejected (not supported by the article; not facts)\n")
@@ -323,10 +362,11 @@ def _item_text(section: str, item: object) -> str:
         date = get("date")
         return f"{get('text')}" + (f" ({date})" if date else "")
     if section == "disputed_points":
-        return (
-            f"{get('claim')}: asserted by {get('asserted_by')}; contested by "
-            f"{get('contested_by')} ({get('how_contested')})"
-        )
+        sides = "; ".join(f"{side.party}: {side.position}" for side in getattr(item, "sides", []))
+        return f"{get('claim')} ({get('how_contested')}). {sides}"
+    if section == "quotes":
+        role = get("role")
+        return f"{get('speaker')}{f' ({role})' if role else ''}: “{get('quote')}”"
     return str(get("description"))
 
 
@@ -375,6 +415,7 @@ def _render_html_article(article: Article, summary: ArticleSummary, *, anchor: s
             ("What", "what"),
             ("Where", "where"),
             ("When", "when"),
+            ("Quotes", "quotes"),
             ("Disputed points", "disputed_points"),
         )
     ]
@@ -393,6 +434,8 @@ def _render_html_article(article: Article, summary: ArticleSummary, *, anchor: s
     }
     return _HTML.get_template("report_article.html.j2").render(
         entry=entry,
+        banner=trust_banner(summary.metadata),
+        headline_note=headline_note(summary),
         item_text=_item_text,
         figure_value=_figure_value,
         rejected_text=_rejected_text,
@@ -542,6 +585,8 @@ def render_story_markdown(story: StorySummary) -> str:
         f"confirmed, {report.rejected} rejected, {report.calls} request(s), {report.levels} "
         f"level(s), {report.tokens:,} tokens" + (" (from cache)" if meta.cache_hit else "")
     )
+    if meta.embedded_model:
+        out.append(f"\n> **Warning:** {EMBEDDED_MODEL_WARNING}.")
     out += [f"\n*Note:* {note}" for note in meta.notes]
     return "\n".join(out).rstrip() + "\n"
 

@@ -146,6 +146,7 @@ class StoryBuilder:
             metadata=StoryMetadata(
                 article_ids=[summary.metadata.article_id for summary in summaries],
                 model=self.summarizer.client.model_name,
+                embedded_model=self.summarizer.backend.kind == "local",
                 backend=self.summarizer.backend.kind,
                 prompt_version=self.prompt.version,
                 usage=spend.usage,

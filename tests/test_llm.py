@@ -140,7 +140,7 @@ def _ask(server: FakeModelServer, mode: str = "tools", *, retries: int = 2) -> A
 
 
 MESSAGES = [{"role": "system", "content": "Rules."}, {"role": "user", "content": "[S1] A."}]
-VALID = json.dumps({"headline": "A."})
+VALID = json.dumps({"headline": {"text": "A.", "evidence": ["S1"]}})
 
 
 @pytest.mark.parametrize("mode", ["tools", "json_schema", "json", "md_json"])
@@ -171,7 +171,7 @@ def test_requests_are_what_instructor_patch_would_send(mode: str) -> None:
 def test_an_answer_of_the_wrong_shape_is_reasked_with_what_was_wrong() -> None:
     with FakeModelServer(answers=['{"headline": 5, "who": "nobody"}', VALID]) as server:
         completion = _ask(server)
-    assert completion.value.headline == "A."
+    assert completion.value.headline.text == "A."
     assert [attempt.parsed for attempt in completion.attempts] == [False, True]
     reask = server.requests[1]["messages"]
     assert reask[:2] == MESSAGES
