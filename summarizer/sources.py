@@ -463,6 +463,14 @@ _BOILERPLATE_LINES = frozenset(
 )
 
 
+# A line pointing at another story ("More: Senate leader vows to block it"): a link the
+# export kept, not a sentence of this article.
+_LINK_LINE = re.compile(
+    r"^(?:more|related|read more|see also|also read|watch|recommended|related coverage)\s*:",
+    re.IGNORECASE,
+)
+
+
 def normalise_text(text: str) -> str:
     """NFC, unified newlines, no trailing spaces, no export boilerplate, no repeated captions."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
@@ -472,7 +480,7 @@ def normalise_text(text: str) -> str:
     for raw_line in text.split("\n"):
         line = raw_line.rstrip()
         stripped = line.strip()
-        if stripped.lower() in _BOILERPLATE_LINES:
+        if stripped.lower() in _BOILERPLATE_LINES or _LINK_LINE.match(stripped):
             continue
         # Exports repeat a photo caption on the next line; the second copy is noise.
         if stripped and stripped == previous:
@@ -501,8 +509,12 @@ _ABBREVIATIONS = frozenset(
         "st",
         "gen",
         "sen",
+        "sens",
         "rep",
+        "reps",
         "gov",
+        "govs",
+        "messrs",
         "lt",
         "col",
         "capt",
@@ -559,6 +571,8 @@ def split_sentences(text: str) -> list[Sentence]:
             end = end_match.end()
             if _is_abbreviation(text, start, end_match.start()):
                 continue
+            if _inside_closing_quote(text, start, end, line_end):
+                continue  # a quotation of several sentences is cited, and attributed, whole
             spans.append((start, end))
             start = end
             while start < line_end and text[start].isspace():
@@ -575,6 +589,22 @@ def split_sentences(text: str) -> list[Sentence]:
         Sentence(id=f"S{number}", text=text[start:end], start=start, end=end)
         for number, (start, end) in enumerate(trimmed, start=1)
     ]
+
+
+# A quotation kept in one sentence may run this long; past it, its sentences are split.
+MAX_QUOTED_SENTENCE = 600
+
+
+def _inside_closing_quote(text: str, start: int, end: int, line_end: int) -> bool:
+    """``end`` falls inside a quotation that closes later on the same line, not too far on."""
+    before = text[start:end]
+    curly_open = before.count("“") - before.count("”")
+    straight_open = before.count('"') % 2 == 1
+    if curly_open <= 0 and not straight_open:
+        return False
+    mark = "”" if curly_open > 0 else '"'
+    closing = text.find(mark, end, line_end)
+    return closing != -1 and closing - start <= MAX_QUOTED_SENTENCE
 
 
 def _is_abbreviation(text: str, sentence_start: int, stop: int) -> bool:

@@ -1,0 +1,206 @@
+"""Each claim check passing and failing on real news sentences (short spans of devset articles)."""
+
+from __future__ import annotations
+
+from summarizer.attribution import quote_speaker
+from summarizer.claims import (
+    contest_not_in_text,
+    denial_not_in_text,
+    magnitude_stated,
+    names_match,
+    numbers_not_cited,
+    polarity_changed,
+    quote_not_in_text,
+    role_not_attached,
+    speaker_not_attributed,
+    unsupported_clause,
+)
+from summarizer.sources import make_article, split_sentences
+
+ELLIOTT = (
+    "“If Nebraska and Oklahoma succeed, they will put the violent criminal organizations back "
+    "in charge,” Michael Elliott, the executive director of the Marijuana Industry Group, a "
+    "Colorado-based trade group, said in a statement."
+)
+HICKENLOOPER = [
+    "Colorado Gov. John Hickenlooper told The Denver Post he spoke with Nebraska and Oklahoma "
+    "officials about their concerns.",
+    "\"I'm not sure filing a lawsuit is the most constructive way to find a solution to "
+    'whatever issues they are," he said.',
+]
+DEMPSEY = [
+    "Graham questioned why the military was read in when Clinton apparently was not.",
+    "Gen. Martin Dempsey responded: \"Well, I don't know that she didn't know about the cable.\"",
+    'Dempsey said: "I would call myself surprised that she didn\'t."',
+]
+PRUITT = (
+    "The lawsuit, which was brought by Nebraska’s attorney general, Jon Bruning, and "
+    "Oklahoma’s attorney general, Scott Pruitt, accused Colorado officials of participating "
+    "in a “scheme.”"
+)
+TAP = (
+    "The president opted not to tap hurricane relief money from Texas or Puerto Rico, an idea "
+    "that had generated angry complaints from Republicans."
+)
+
+
+# Quotes -------------------------------------------------------------------------------------
+
+
+def test_a_quotation_of_several_sentences_stays_one_sentence() -> None:
+    text = '"I\'m very frustrated. We did nothing wrong," Overman said. The suit is pending.'
+    assert [s.text for s in split_sentences(text)] == [
+        '"I\'m very frustrated. We did nothing wrong," Overman said.',
+        "The suit is pending.",
+    ]
+
+
+def test_a_quote_must_be_words_of_the_cited_sentence_whatever_the_quote_marks() -> None:
+    quote = '"If Nebraska and Oklahoma succeed, they will put the violent criminal organizations'
+    assert quote_not_in_text(quote, ELLIOTT) == []
+    [problem] = quote_not_in_text("they will put the criminal gangs back in charge", ELLIOTT)
+    assert "not in the cited sentences word for word" in problem
+
+
+def test_the_speaker_is_the_one_named_with_the_verb_past_appositions() -> None:
+    assert quote_speaker([ELLIOTT], 0) is not None
+    assert speaker_not_attributed("Michael Elliott", "they will put", [ELLIOTT], [0]) == []
+    [problem] = speaker_not_attributed("Mason Tvert", "they will put", [ELLIOTT], [0])
+    assert problem == "the article gives these words to Michael Elliott, not Mason Tvert"
+
+
+def test_he_said_is_carried_from_the_sentence_before() -> None:
+    quote = "I'm not sure filing a lawsuit is the most constructive way"
+    assert speaker_not_attributed("John Hickenlooper", quote, HICKENLOOPER, [1]) == []
+    assert speaker_not_attributed("Jon Bruning", quote, HICKENLOOPER, [1]) != []
+
+
+def test_a_surname_alone_with_the_verb_names_that_person() -> None:
+    quote = "I would call myself surprised that she didn't."
+    assert speaker_not_attributed("Martin Dempsey", quote, DEMPSEY, [2]) == []
+    [problem] = speaker_not_attributed("Lindsey Graham", quote, DEMPSEY, [2])
+    assert "gives these words to Dempsey" in problem
+
+
+def test_names_match_surnames_titles_and_acronyms() -> None:
+    assert names_match("Barack Obama", "President Obama")
+    assert names_match("American Civil Liberties Union", "the ACLU")
+    assert names_match("George T. Conway III", "Mr. Conway")
+    assert not names_match("Nancy Pelosi", "House Judiciary Committee Chairman Jerrold Nadler")
+
+
+# Roles --------------------------------------------------------------------------------------
+
+
+def test_a_role_must_be_the_actors_not_a_neighbours() -> None:
+    article = [PRUITT]
+    assert role_not_attached("Scott Pruitt", "Oklahoma's attorney general", [PRUITT], article) == []
+    assert role_not_attached("Jon Bruning", "Nebraska's attorney general", [PRUITT], article) == []
+    [problem] = role_not_attached("Jon Bruning", "Oklahoma's attorney general", [PRUITT], article)
+    assert "Bruning" in problem
+
+
+def test_a_title_before_the_name_is_the_actors() -> None:
+    role = "Colorado governor"
+    assert role_not_attached("John Hickenlooper", role, HICKENLOOPER[:1], HICKENLOOPER) == []
+    [problem] = role_not_attached(
+        "John Hickenlooper", "Colorado attorney general", HICKENLOOPER[:1], HICKENLOOPER
+    )
+    assert "attorney" in problem
+
+
+def test_a_deputy_is_not_the_director() -> None:
+    sentence = (
+        "But senior administration officials on Wednesday said that Michael J. Morell, then "
+        "the deputy director of the CIA, also wanted that line removed, separately from Nuland."
+    )
+    assert (
+        role_not_attached("Michael J. Morell", "deputy director of the CIA", [sentence], []) == []
+    )
+    [problem] = role_not_attached("Michael J. Morell", "director of the CIA", [sentence], [])
+    assert "deputy" in problem
+
+
+# Numbers, dates, weekdays, magnitudes ---------------------------------------------------------
+
+
+def test_every_number_date_and_weekday_in_a_text_must_be_cited() -> None:
+    cited = "The House passed the bill 234-193 on Friday, a measure first drafted in March 2018."
+    assert numbers_not_cited("description", "passed 234-193 on Friday in March 2018", cited) == []
+    assert numbers_not_cited("description", "passed 234-191", cited) != []
+    assert numbers_not_cited("description", "passed on Thursday", cited) != []
+    assert numbers_not_cited("description", "drafted in April 2018", cited) != []
+    assert numbers_not_cited("description", "drafted in 2016", cited) != []
+
+
+def test_a_number_in_a_name_is_a_name() -> None:
+    article = "The House passed HR 1 on Friday."
+    cited = "Democrats called the bill a historic step."
+    assert numbers_not_cited("claim", "HR 1 is a historic step", cited, article) == []
+    assert numbers_not_cited("claim", "HR 2 is a historic step", cited, article) != []
+
+
+def test_magnitudes_in_words_are_figures() -> None:
+    cited = "The plan would cost hundreds of billions of dollars over a decade."
+    assert magnitude_stated("hundreds of billions of dollars", cited)
+    assert not magnitude_stated("tens of thousands of dollars", cited)
+
+
+# Polarity and appended clauses ----------------------------------------------------------------
+
+
+def test_a_dropped_negation_inverts_the_claim() -> None:
+    assert polarity_changed("description", "The president opted not to tap relief money", TAP) == []
+    [problem] = polarity_changed("description", "The president opted to tap hurricane money", TAP)
+    assert "negation" in problem
+
+
+def test_a_word_swapped_for_its_opposite_inverts_the_claim() -> None:
+    cited = "The ACLU said it supports making organizations report spending on TV ads."
+    assert polarity_changed("description", "The ACLU supports making groups report", cited) == []
+    assert polarity_changed("description", "The ACLU opposes making groups report", cited) != []
+
+
+def test_a_copied_sentence_with_a_clause_appended_is_not_verified() -> None:
+    cited = (
+        "The total wall funding will now come to about $8 billion, partially approved by "
+        "Congress but mostly by Trump alone."
+    )
+    copied = "Total wall funding will come to about $8 billion, mostly by Trump alone."
+    assert unsupported_clause("description", copied, cited) == []
+    appended = copied[:-1] + ", the same mileage Trump had sought from Congress."
+    assert unsupported_clause("description", appended, cited) != []
+
+
+# Disputes -------------------------------------------------------------------------------------
+
+
+def test_a_dispute_needs_a_contest_in_the_text() -> None:
+    assert contest_not_in_text("China denies that the facilities are internment camps.") == []
+    assert contest_not_in_text("Pompeo visited Nur-Sultan on February 2.") != []
+
+
+def test_a_party_said_to_deny_must_deny() -> None:
+    said = "Yes it is a power grab -- a power grab on behalf of the people."
+    assert denial_not_in_text("side 2 (Pelosi) is said to", "Pelosi denies it", said) != []
+    refusal = "Pelosi said the bill is not a power grab."
+    assert denial_not_in_text("side 2 (Pelosi) is said to", "Pelosi denies it", refusal) == []
+
+
+# Sentences ------------------------------------------------------------------------------------
+
+
+def test_abbreviated_titles_do_not_end_a_sentence() -> None:
+    text = "Sens. Ted Cruz and Mike Lee objected. Rep. Jerry Nadler, D-N.Y., did not."
+    assert [s.text for s in split_sentences(text)] == [
+        "Sens. Ted Cruz and Mike Lee objected.",
+        "Rep. Jerry Nadler, D-N.Y., did not.",
+    ]
+
+
+def test_link_lines_are_not_article_sentences() -> None:
+    text = "The House passed the bill.\nMore: Senate leader vows to block it\nIt now goes on."
+    assert [s.text for s in make_article(text, path="links.txt").sentences] == [
+        "The House passed the bill.",
+        "It now goes on.",
+    ]
