@@ -14,7 +14,6 @@ the model check on).
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import re
 import sys
@@ -104,9 +103,7 @@ def run(
         "concurrency": 4,
     }
     if verify:
-        if "verify" not in inspect.signature(summarize_folder).parameters and not _accepts_verify():
-            raise SystemExit("this version of summarize has no --verify")
-        options["verify"] = True
+        options["verify"] = True  # an older summarizer says "unknown option 'verify'"
     with server:
         result = summarize_folder(paths, **options)
     summaries = {}
@@ -115,12 +112,6 @@ def run(
         summaries[key] = summary
     failures = [f"{failure.path}: {failure.reason}" for failure in result.failures]
     return server, summaries, failures
-
-
-def _accepts_verify() -> bool:
-    from summarizer.pipeline import open_summarizer
-
-    return "verify" in inspect.signature(open_summarizer).parameters
 
 
 def main() -> None:
@@ -202,10 +193,20 @@ def main() -> None:
     report["tokens_per_article"] = round(mean)
     if args.verify:
         _, verified, _ = run(args.devset, roots, "correct", True, [verify_hook])
-        with_verify = [s.metadata.usage.total_tokens for s in verified.values()]
+        judged = [s.metadata.verify_usage for s in verified.values() if s.metadata.verify_usage]
+        check = sum(u.total_tokens for u in judged) / len(judged) if judged else 0
+        with_verify = [
+            s.metadata.usage.total_tokens
+            + (s.metadata.verify_usage.total_tokens if s.metadata.verify_usage else 0)
+            for s in verified.values()
+        ]
         mean_verify = sum(with_verify) / len(with_verify) if with_verify else 0
-        print(f"  with --verify:    {mean_verify:,.0f} on average")
+        print(
+            f"  with --verify:    {mean_verify:,.0f} on average ({check:,.0f} of them the "
+            f"model check, judged on {len(judged)} articles)"
+        )
         report["tokens_per_article_verify"] = round(mean_verify)
+        report["verify_check_tokens_per_article"] = round(check)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
 

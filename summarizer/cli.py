@@ -186,6 +186,21 @@ def summarize(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail an article rather than reject its items.")
     ] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Also ask the model to judge each verified item against its sentences "
+            "(one more request per article; its tokens are counted apart).",
+        ),
+    ] = False,
+    verify_model: Annotated[
+        str | None,
+        typer.Option(
+            help="Model that judges the items for --verify (default: --model); implies --verify.",
+            show_default=False,
+        ),
+    ] = None,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -252,6 +267,8 @@ def summarize(
             max_tokens=max_tokens,
             max_retries=max_retries,
             strict=strict,
+            verify=verify,
+            verify_model=verify_model,
             cache=not no_cache,
             cache_dir=cache_dir,
             refresh=refresh,
@@ -576,6 +593,13 @@ def _print_table(result: FolderResult, rows: _Rows, writer: OutputWriter) -> Non
         f"{usage.completion_tokens:,} completion){where}",
         highlight=False,
     )
+    if result.verify_usage.total_tokens:
+        stdout.print(
+            f"--verify model check: {result.verify_usage.total_tokens:,} tokens more "
+            f"({result.verify_usage.prompt_tokens:,} prompt + "
+            f"{result.verify_usage.completion_tokens:,} completion)",
+            highlight=False,
+        )
 
 
 CacheDirOption = Annotated[

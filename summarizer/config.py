@@ -91,11 +91,15 @@ class Options:
     rpm: float | None = None
     tpm: float | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    verify: bool = False
+    verify_model: str | None = None
     api_key: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise in place once
         set_(self, "mode", _choice(Mode, "--mode", self.mode))
+        if self.verify_model:
+            set_(self, "verify", True)  # naming a judge asks for the check
         if self.cache_dir is not None and not isinstance(self.cache_dir, Path):
             if not isinstance(self.cache_dir, str) or not self.cache_dir:
                 raise ConfigError(f"--cache-dir must be a folder path, not {self.cache_dir!r}")

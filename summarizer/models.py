@@ -236,6 +236,24 @@ class ArticleExtraction(_Item):
     )
 
 
+class ItemVerdict(_Item):
+    item: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        description='The label of the item judged, e.g. "who[0]".'
+    )
+    supported: bool = Field(description="Whether the cited sentences state the item.")
+    reason: Annotated[str, StringConstraints(max_length=240)] = Field(
+        default="", description="What is wrong, when not supported."
+    )
+
+
+class ItemVerdicts(_Item):
+    """A judgement of each summary item against the sentences it cites."""
+
+    model_config = ConfigDict(json_schema_extra=require_every_property)
+
+    verdicts: list[ItemVerdict] = Field(default_factory=list, max_length=80)
+
+
 SECTIONS: tuple[str, ...] = (
     "who",
     "what",

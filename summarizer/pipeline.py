@@ -45,6 +45,7 @@ from summarizer.models import (
 from summarizer.prompts import PromptPair, load_prompt
 from summarizer.sources import iter_sources, load_file
 from summarizer.summary import assemble_summary, gather_answers
+from summarizer.verification import verify_prompt, verify_summary
 
 ARTICLE_TASK = "article_summary"
 T = TypeVar("T")
@@ -77,6 +78,8 @@ class FolderResult:
     """Tokens this run spent (cache hits cost nothing)."""
     cache_hits: int = 0
     tokens_saved: int = 0
+    verify_usage: TokenUsage = field(default_factory=TokenUsage)
+    """Tokens the --verify model check spent, apart from ``usage``."""
 
     @property
     def ok(self) -> bool:
@@ -93,6 +96,8 @@ class FolderResult:
             self.tokens_saved += outcome.metadata.usage.total_tokens
         else:
             self.usage = self.usage + outcome.metadata.usage
+            if outcome.metadata.verify_usage is not None:
+                self.verify_usage = self.verify_usage + outcome.metadata.verify_usage
 
 
 class AsyncSummarizer:
@@ -112,6 +117,8 @@ class AsyncSummarizer:
         refresh: bool = False,
         transport: TransportPolicy | None = None,
         limiter: RateLimiter | None = None,
+        verify: bool = False,
+        verify_model: str | None = None,
     ) -> None:
         self.backend = backend
         self.sampling = sampling or Options().sampling(local=backend.kind == "local")
@@ -120,6 +127,15 @@ class AsyncSummarizer:
         self.refresh = refresh
         self.prompt: PromptPair = load_prompt(ARTICLE_TASK)
         self._client = ModelClient(backend, api_key=api_key, transport=transport, limiter=limiter)
+        # --verify: one more request per article, to this model or a cheaper one named apart.
+        self.verify = verify or bool(verify_model)
+        self._verifier = self._client
+        if verify_model and verify_model != backend.model:
+            judge = dataclasses.replace(backend, model=verify_model)
+            self._verifier = ModelClient(
+                judge, api_key=api_key, transport=transport, limiter=limiter
+            )
+        self._verify_prompt = verify_prompt() if self.verify else None
 
     async def __aenter__(self) -> AsyncSummarizer:
         await self._client.__aenter__()
@@ -131,7 +147,11 @@ class AsyncSummarizer:
         return self._client
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self._client.__aexit__(*exc_info)
+        try:
+            if self._verifier is not self._client:
+                await self._verifier.__aexit__(*exc_info)
+        finally:
+            await self._client.__aexit__(*exc_info)
 
     def messages(self, article: Article) -> list[dict[str, str]]:
         return self.prompt.messages(
@@ -174,7 +194,11 @@ class AsyncSummarizer:
             ARTICLE_TASK,
             self.prompt.version,
             _extraction_schema(),
-            {"grounding": GROUNDING_VERSION},
+            {
+                "grounding": GROUNDING_VERSION,
+                "verify": self._verifier.model_name if self.verify else "",
+                "verify_prompt": self._verify_prompt.version if self._verify_prompt else "",
+            },
         )
 
     @functools.cached_property
@@ -216,6 +240,11 @@ class AsyncSummarizer:
             ),
             strict=self.strict,
         )
+        if self.verify and self._verify_prompt is not None:
+            judging = dataclasses.replace(self.sampling, max_retries=0)
+            summary = await verify_summary(
+                self._verifier, summary, article, judging, self._verify_prompt
+            )
         if key is not None and self.cache is not None:
             self.cache.put(key, summary)
         return summary
@@ -312,6 +341,8 @@ async def open_summarizer(
                 refresh=chosen.refresh,
                 transport=transport,
                 limiter=limiter,
+                verify=chosen.verify,
+                verify_model=chosen.verify_model,
             ) as summarizer:
                 yield summarizer
         finally:

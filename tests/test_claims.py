@@ -204,3 +204,62 @@ def test_link_lines_are_not_article_sentences() -> None:
         "The House passed the bill.",
         "It now goes on.",
     ]
+
+
+# The model check (--verify) ------------------------------------------------------------------
+
+
+class _Judge:
+    """A stand-in model client that answers the verification request with fixed verdicts."""
+
+    model_name = "judge"
+
+    def __init__(self, verdicts: list[dict[str, object]]) -> None:
+        self.verdicts = verdicts
+        self.messages: list[dict[str, str]] = []
+
+    async def ask(self, messages, response_model, sampling):  # type: ignore[no-untyped-def]
+        from summarizer.llm import Attempt
+        from summarizer.models import TokenUsage
+
+        self.messages = list(messages)
+        value = response_model.model_validate({"verdicts": self.verdicts})
+        return Attempt(raw=None, value=value, error=None, usage=TokenUsage(total_tokens=42))
+
+
+def test_verify_moves_items_the_judge_finds_unsupported_to_rejected() -> None:
+    import asyncio
+
+    from summarizer.config import Sampling
+    from summarizer.models import ArticleExtraction, GroundingReport, SummaryMetadata
+    from summarizer.summary import build_summary
+    from summarizer.verification import verify_prompt, verify_summary
+    from tests.test_grounding import ARTICLE
+
+    extraction = ArticleExtraction.model_validate(
+        {
+            "headline": {"text": "Pompeo visited Nur-Sultan on February 2.", "evidence": ["S1"]},
+            "where": [{"name": "Nur-Sultan", "role": "visited by Pompeo", "evidence": ["S1"]}],
+            "when": [{"text": "on February 2", "evidence": ["S1"]}],
+        }
+    )
+    metadata = SummaryMetadata(
+        source_path="x.txt", article_id=ARTICLE.id, sentence_count=len(ARTICLE.sentences),
+        model="m", backend="openai", mode="tools", prompt_version="p", usage={}, attempts=1,
+        grounding=GroundingReport(proposed=0, verified=0, rejected=0, score=None),
+        verified_by=["code"],
+    )  # fmt: skip
+    summary = build_summary(extraction, ARTICLE, metadata)
+    assert [p.name for p in summary.where] == ["Nur-Sultan"]
+    judge = _Judge([{"item": "where[0]", "supported": False, "reason": "says more than S1"}])
+    checked = asyncio.run(
+        verify_summary(judge, summary, ARTICLE, Sampling(), verify_prompt())  # type: ignore[arg-type]
+    )
+    assert checked.where == []
+    assert [t.text for t in checked.when] == ["on February 2"]
+    assert checked.rejected[-1].reasons == ["model check (judge): says more than S1"]
+    assert checked.metadata.verify_usage is not None
+    assert checked.metadata.verify_usage.total_tokens == 42
+    assert checked.metadata.verified_by == ["code", "model:judge"]
+    assert checked.metadata.grounding.verified == summary.metadata.grounding.verified - 1
+    assert "- where[0]: name: Nur-Sultan" in judge.messages[-1]["content"]

@@ -1,0 +1,179 @@
+"""The optional model check (``--verify``): one request per article asking a model to judge
+each item that passed the code checks against the sentences it cites.
+
+Code checks names, numbers, dates, quotes and their speakers, roles, polarity and disputes;
+what they cannot judge (a paraphrase that says more than its sentence, a headline that sums up
+wrongly) is asked of a model. Items it judges unsupported move to ``rejected`` with its
+reason; its tokens are counted apart (``metadata.verify_usage``), so a run can say what the
+check cost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from summarizer.config import Sampling
+from summarizer.errors import ModelError
+from summarizer.llm import ModelClient, sum_usage
+from summarizer.models import (
+    SECTIONS,
+    Article,
+    ArticleSummary,
+    GroundingReport,
+    ItemVerdicts,
+    RejectedItem,
+)
+from summarizer.prompts import PromptPair, load_prompt
+
+VERIFY_TASK = "verify_items"
+# The fields of an item the judge reads, per section (evidence goes as sentences).
+_SHOWN = {
+    "who": ("name", "role"),
+    "what": ("description",),
+    "where": ("name", "role"),
+    "when": ("text",),
+    "key_figures": ("value_text", "unit", "counts", "stated_by"),
+    "quotes": ("speaker", "role", "quote"),
+    "disputed_points": ("claim", "how_contested", "sides"),
+}
+
+
+def verify_prompt() -> PromptPair:
+    return load_prompt(VERIFY_TASK)
+
+
+def _item_text(section: str, item: BaseModel) -> str:
+    parts = []
+    for name in _SHOWN[section]:
+        value: Any = getattr(item, name, None)
+        if name == "sides" and value:
+            value = "; ".join(f"{side.party}: {side.position}" for side in value)
+        if value:
+            parts.append(f"{name}: {value}")
+    return " | ".join(parts)
+
+
+def items_to_judge(summary: ArticleSummary, article: Article) -> list[dict[str, Any]]:
+    """Every shown item with its label, its text and the sentences it cites."""
+    items = []
+    if summary.headline_source == "model":
+        items.append(
+            {
+                "label": "headline",
+                "text": summary.headline,
+                "sentences": [article.sentence(s.sentence) for s in summary.headline_evidence],
+            }
+        )
+    for section in SECTIONS:
+        for position, item in enumerate(getattr(summary, section)):
+            sentences = [article.sentence(span.sentence) for span in item.evidence_spans]
+            items.append(
+                {
+                    "label": f"{section}[{position}]",
+                    "text": _item_text(section, item),
+                    "sentences": [s for s in sentences if s is not None],
+                }
+            )
+    return items
+
+
+async def verify_summary(
+    client: ModelClient,
+    summary: ArticleSummary,
+    article: Article,
+    sampling: Sampling,
+    prompt: PromptPair,
+) -> ArticleSummary:
+    """``summary`` with the items the model judges unsupported moved to ``rejected``.
+
+    One request, no re-ask: an answer that does not parse, or a transport failure, leaves the
+    summary as the code checks made it, and says so in ``verified_by``."""
+    items = items_to_judge(summary, article)
+    meta = summary.metadata
+    if not items:
+        return summary
+    messages = prompt.messages(title=article.title, items=items)
+    try:
+        attempt = await client.ask(messages, ItemVerdicts, sampling)
+    except ModelError as error:
+        usage = error.usage if error.usage is not None else None
+        return summary.model_copy(
+            update={
+                "metadata": meta.model_copy(
+                    update={
+                        "verify_usage": usage,
+                        "verified_by": [*meta.verified_by, "model check failed: code only"],
+                    }
+                )
+            }
+        )
+    usage = sum_usage([attempt])
+    verdicts = attempt.value.verdicts if attempt.value is not None else None
+    if verdicts is None:
+        return summary.model_copy(
+            update={
+                "metadata": meta.model_copy(
+                    update={
+                        "verify_usage": usage,
+                        "verified_by": [*meta.verified_by, "model check unreadable: code only"],
+                    }
+                )
+            }
+        )
+    unsupported = {v.item.strip(): v.reason for v in verdicts if not v.supported}
+    update: dict[str, Any] = {}
+    rejected = list(summary.rejected)
+    moved = 0
+    for section in SECTIONS:
+        kept = []
+        for position, item in enumerate(getattr(summary, section)):
+            label = f"{section}[{position}]"
+            if label in unsupported:
+                reason = unsupported[label] or "not supported by the cited sentences"
+                rejected.append(
+                    RejectedItem(
+                        section=section,
+                        item=item.model_dump(mode="json", exclude={"evidence_spans", "value"}),
+                        reasons=[f"model check ({client.model_name}): {reason}"],
+                    )
+                )
+                moved += 1
+            else:
+                kept.append(item)
+        update[section] = kept
+    headline_update: dict[str, Any] = {}
+    if "headline" in unsupported and summary.headline_source == "model":
+        rejected.append(
+            RejectedItem(
+                section="headline",
+                item={"text": summary.headline},
+                reasons=[f"model check ({client.model_name}): {unsupported['headline']}"],
+            )
+        )
+        if article.title:
+            headline_update = {"headline": article.title, "headline_source": "article_title"}
+        else:
+            headline_update = {
+                "headline": article.sentences[0].text,
+                "headline_source": "article_first_sentence",
+            }
+    report = meta.grounding
+    verified = report.verified - moved
+    grounding = GroundingReport(
+        proposed=report.proposed,
+        verified=verified,
+        rejected=report.rejected + moved,
+        score=round(verified / report.proposed, 4) if report.proposed else None,
+    )
+    metadata = meta.model_copy(
+        update={
+            "grounding": grounding,
+            "verify_usage": usage,
+            "verified_by": [*meta.verified_by, f"model:{client.model_name}"],
+        }
+    )
+    return summary.model_copy(
+        update={**update, **headline_update, "rejected": rejected, "metadata": metadata}
+    )
