@@ -18,6 +18,7 @@ import json
 import re
 import sys
 from collections import Counter, defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from authored_model import AuthoredModelServer, Hook, ModelRequest, normalise  #
 from summarizer import summarize_folder  # noqa: E402
 from summarizer.models import ArticleSummary  # noqa: E402
 
+TRUST_SECTION = "## Trust: planted errors caught"
 # The field(s) that tell one item from another within a section.
 _IDENTITY = {
     "who": ("name", "role"),
@@ -120,6 +122,11 @@ def main() -> None:
     parser.add_argument("--authored", type=Path, action="append", default=None)
     parser.add_argument("--verify", action="store_true", help="also measure with --verify")
     parser.add_argument("--json", type=Path, help="write the numbers to this file too")
+    parser.add_argument(
+        "--benchmarks",
+        type=Path,
+        help="write the table into this BENCHMARKS.md (its trust section, replaced)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="show why each was caught")
     args = parser.parse_args()
     roots = args.authored or [ROOT / "bench" / "authored"]
@@ -177,11 +184,11 @@ def main() -> None:
             else:
                 shown = json.dumps({k: v for k, v in record["item"].items() if k != "evidence"})
                 passed[kind].append(f"{key} {record['section']}: {shown[:200]}")
-    print("\n| kind of planted error | caught |\n|---|---|")
-    for kind in sorted(total):
-        print(f"| {kind} | {caught[kind]}/{total[kind]} |")
+    table = ["| kind of planted error | caught |", "|---|---|"]
+    table += [f"| {kind} | {caught[kind]}/{total[kind]} |" for kind in sorted(total)]
     overall = sum(caught.values()), sum(total.values())
-    print(f"| **overall** | **{overall[0]}/{overall[1]}** |")
+    table.append(f"| **overall** | **{overall[0]}/{overall[1]}** |")
+    print("\n" + "\n".join(table))
     for kind, items in sorted(passed.items()):
         for shown in items:
             print(f"  passed ({kind}) {shown}")
@@ -209,6 +216,36 @@ def main() -> None:
         report["verify_check_tokens_per_article"] = round(check)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
+    if args.benchmarks:
+        section = [
+            TRUST_SECTION,
+            "",
+            f"Run with `python bench/trust.py` on {date.today().isoformat()}: the authored "
+            f"answers of `bench/authored/` for {len(tokens)} devset articles (written by hand as "
+            "a capable model would answer, not recorded), served by `bench/authored_model.py`, "
+            "which repeats its answer on every re-ask. Tokens are the server's estimate "
+            "(characters / 4).",
+            "",
+            *table,
+            "",
+            f"Correct items falsely rejected: {len(false_rejections)} of {correct_total} "
+            f"({share:.1%}).",
+            "",
+            *[f"- {key} {section}: {'; '.join(reasons)[:200]}"
+              for key, section, _, _, reasons in false_rejections],
+            "",
+            f"Tokens per article: {report['tokens_per_article']:,} without `--verify`"
+            + (
+                f", {report['tokens_per_article_verify']:,} with it "
+                f"({report['verify_check_tokens_per_article']:,} for the model check)"
+                if "tokens_per_article_verify" in report
+                else ""
+            )
+            + ".",
+        ]  # fmt: skip
+        previous = args.benchmarks.read_text() if args.benchmarks.exists() else ""
+        head = previous.split(TRUST_SECTION)[0].rstrip() if previous else "# Benchmarks"
+        args.benchmarks.write_text(head + "\n\n" + "\n".join(section) + "\n")
 
 
 if __name__ == "__main__":
