@@ -723,6 +723,42 @@ def denial_not_in_text(label: str, said: str, cited: str) -> list[str]:
     return []
 
 
+_AGENT = r"(?:spokes\w*|lawyer|attorney|aide|representative|counsel|press secretary)"
+
+
+def _speaks_for(party: str, sentence: str) -> bool:
+    """The sentence's speaker speaks for the party: "a spokesman for Hunter", "Hunter's
+    lawyer"."""
+    words = [w for w in name_words(party) if len(w) > 2]
+    if not words:
+        return False
+    surname = re.escape(words[-1])
+    lowered = fold(sentence)
+    return bool(
+        re.search(rf"{_AGENT}\s+(?:for|of|to)\s+(?:\w+\s+){{0,4}}{surname}\b", lowered)
+        or re.search(rf"\b{surname}\s+(?:\w+\s+)?{_AGENT}", lowered)
+    )
+
+
+def side_spoken_by_another(party: str, sentences: Sequence[str], cited: Sequence[int]) -> list[str]:
+    """A side's sentences that all give their words to someone else (named with the verb)
+    hold that person's position, not the party's."""
+    others = []
+    for index in cited:
+        found = attribute(sentences, index)
+        if found is None or found.how != "named":
+            return []
+        if names_match(party, found.speaker) or names_match(found.speaker, party):
+            return []
+        person = person_in(found.speaker)
+        if person is None or person.endswith(("'s", "’s")) or _speaks_for(party, sentences[index]):
+            return []
+        others.append(person)
+    if others:
+        return [f"the sentences cited for {party} give their words to {others[0]}"]
+    return []
+
+
 def party_not_holding(party: str, sentence_texts: Sequence[str], whole: str) -> list[str]:
     """A side's party must be named in (or just before) the sentences it cites."""
     if names_match(party, whole) or any(names_match(party, s) for s in sentence_texts):

@@ -29,6 +29,7 @@ from summarizer.claims import (
     polarity_changed,
     quote_not_in_text,
     role_not_attached,
+    side_spoken_by_another,
     speaker_not_attributed,
     unsupported_clause,
 )
@@ -366,6 +367,7 @@ def _check_dispute(point: DisputedPoint, index: _ArticleIndex) -> Iterator[str]:
         # The party may be named just before a sentence that says "he" or "the senator".
         before = index.texts[max(0, min(positions) - 2) : min(positions)]
         yield from party_not_holding(side.party, [cited], " ".join([*before, cited]))
+        yield from side_spoken_by_another(side.party, index.texts, positions)
         position_problems = _check_overlap(f"{label} position", side.position, cited)
         if position_problems and _overlap_share(side.position, cited) >= MIN_POSITION_OVERLAP:
             position_problems = []
