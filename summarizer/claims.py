@@ -484,6 +484,10 @@ def _is_own(segment: str, own: set[str]) -> bool:
     return True
 
 
+_TRAILING_NAME = re.compile(r"((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*$")
+_APPOSITION = re.compile(r"\s*(?:the|a|an)\s")
+
+
 def _attached_words(
     sentence: str, own: set[str], identity: list[str]
 ) -> tuple[set[str], dict[str, str], set[str]]:
@@ -510,10 +514,15 @@ def _attached_words(
             qualified |= _qualifiers_before(segment, found)
             continue
         person = _person_after_title(segment, found)
+        trailing = _TRAILING_NAME.search(segments[position - 1]) if position > 0 else None
         if person:
             owner = person
         elif position > 0 and name_only[position - 1] and not _POSSESSIVE.search(segment):
             owner = segments[position - 1]  # "Mason Tvert, communications director for ..."
+        elif trailing and _APPOSITION.match(segment):
+            owner = trailing.group(
+                1
+            )  # "the husband of Kellyanne Conway, the president's counselor"
         elif position + 1 < len(segments) and name_only[position + 1]:
             owner = segments[position + 1]  # "Oklahoma's attorney general, Scott Pruitt"
         else:
