@@ -360,7 +360,27 @@ def role_not_attached(
     problems: list[str] = []
     for part in _role_parts(role):
         problems += _title_not_held(name, part, own, naming, said_words)
+    # What the role says they did ("who sponsored the amendment ...") must be said in a
+    # sentence that names them or cites them, not only in a neighbour's.
+    deed = re.search(r"\b(?:who|whose|which)\b(.*)$", role)
+    if deed and not problems:
+        # A sentence right after one naming them that says "he" or "she" is theirs too.
+        about = [
+            article[i]
+            for i, sentence in enumerate(article)
+            if own & set(tokens(sentence))
+            or (i > 0 and own & set(tokens(article[i - 1])) and _HE_SHE.search(sentence))
+        ]
+        named = set(tokens(" ".join([*cited, *about])))
+        words = [w for w in tokens(deed.group(1)) if w not in STOPWORDS and len(w) > 3]
+        if len(words) >= 3 and sum(found_in(w, named) for w in words) * 2 < len(words):
+            problems.append(
+                f"the sentences naming {name} do not say that they{deed.group(0)[3:]!s}"
+            )
     return problems[:1]
+
+
+_HE_SHE = re.compile(r"\b(?:he|she|his|her)\b", re.IGNORECASE)
 
 
 def _role_parts(role: str) -> list[str]:
