@@ -123,6 +123,11 @@ def main() -> None:
     parser.add_argument("--verify", action="store_true", help="also measure with --verify")
     parser.add_argument("--json", type=Path, help="write the numbers to this file too")
     parser.add_argument(
+        "--before",
+        type=Path,
+        help="numbers of an earlier run (its --json) to show beside these in --benchmarks",
+    )
+    parser.add_argument(
         "--benchmarks",
         type=Path,
         help="write the table into this BENCHMARKS.md (its trust section, replaced)",
@@ -216,6 +221,22 @@ def main() -> None:
         report["verify_check_tokens_per_article"] = round(check)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
+    if args.benchmarks and args.before:
+        before = json.loads(args.before.read_text())
+        table = ["| kind of planted error | caught before | caught now |", "|---|---|---|"]
+        for kind in sorted(total):
+            was = before["planted"].get(kind, [0, 0])
+            table.append(f"| {kind} | {was[0]}/{was[1]} | {caught[kind]}/{total[kind]} |")
+        was_total = [sum(v[0] for v in before["planted"].values()),
+                     sum(v[1] for v in before["planted"].values())]  # fmt: skip
+        table.append(
+            f"| **overall** | **{was_total[0]}/{was_total[1]}** | **{overall[0]}/{overall[1]}** |"
+        )
+        correct_before = before["correct"]
+        table.append(
+            f"| correct items falsely rejected | {correct_before['falsely_rejected']}/"
+            f"{correct_before['items']} | {len(false_rejections)}/{correct_total} |"
+        )
     if args.benchmarks:
         section = [
             TRUST_SECTION,
@@ -224,7 +245,14 @@ def main() -> None:
             f"answers of `bench/authored/` for {len(tokens)} devset articles (written by hand as "
             "a capable model would answer, not recorded), served by `bench/authored_model.py`, "
             "which repeats its answer on every re-ask. Tokens are the server's estimate "
-            "(characters / 4).",
+            "(characters / 4)."
+            + (
+                " 'Before' is an earlier run's numbers (its `--json`), for the same answers: "
+                "here the checks before per-claim checking, whose schema had no quotes section "
+                "(quotes were served to it as events) and disputes without sides."
+                if args.before
+                else ""
+            ),
             "",
             *table,
             "",
