@@ -271,9 +271,12 @@ def main() -> None:
             )
             + ".",
         ]  # fmt: skip
-        previous = args.benchmarks.read_text() if args.benchmarks.exists() else ""
-        head = previous.split(TRUST_SECTION)[0].rstrip() if previous else "# Benchmarks"
-        args.benchmarks.write_text(head + "\n\n" + "\n".join(section) + "\n")
+        # This section replaced in place; the file's other sections kept.
+        previous = args.benchmarks.read_text() if args.benchmarks.exists() else "# Benchmarks\n"
+        before_part, _, rest = previous.partition(TRUST_SECTION)
+        after_part = rest[rest.find("\n## ") + 1 :] if rest and "\n## " in rest else ""
+        text = before_part.rstrip() + "\n\n" + "\n".join(section) + "\n"
+        args.benchmarks.write_text(text + ("\n" + after_part if after_part else ""))
 
 
 if __name__ == "__main__":
