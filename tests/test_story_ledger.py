@@ -65,6 +65,11 @@ def test_tallies_fractions_and_magnitudes_are_read(
     assert value.parts == parts
 
 
+def _headline(text: str) -> dict[str, object]:
+    """A headline citing the first sentence, as the extraction schema wants it."""
+    return {"text": text, "evidence": ["S1"]}
+
+
 def test_a_date_is_not_a_tally() -> None:
     value = parse_figure("on 2019-03-08")
     assert value is not None
@@ -205,7 +210,7 @@ NYT = make_article(
     source="The New York Times",
 )
 FOX_ANSWER: dict[str, Any] = {
-    "headline": "House approves bill",
+    "headline": _headline("House approves bill"),
     "what": [
         {"description": "The House on Friday approved the bill by a 234-193 vote.",
          "evidence": ["S1"]},
@@ -218,7 +223,7 @@ FOX_ANSWER: dict[str, Any] = {
     ],
 }  # fmt: skip
 NYT_ANSWER: dict[str, Any] = {
-    "headline": "House passes bill",
+    "headline": _headline("House passes bill"),
     "what": [
         {"description": "The House on Thursday passed the bill 234-193.", "evidence": ["S1"]},
     ],
@@ -401,9 +406,9 @@ def test_one_event_with_two_counts_of_one_thing_is_a_number_discrepancy() -> Non
         published=date(2018, 8, 22),
     )
     summaries = [
-        _summary(fox, {"headline": "The indictment names family trips", "what": [
+        _summary(fox, {"headline": _headline("The indictment names family trips"), "what": [
             {"description": "The 48-page indictment names family trips.", "evidence": ["S1"]}]}),
-        _summary(hpo, {"headline": "The indictment names family trips", "what": [
+        _summary(hpo, {"headline": _headline("The indictment names family trips"), "what": [
             {"description": "The 47-page indictment lists family trips.", "evidence": ["S1"]}]}),
     ]  # fmt: skip
     sources = story_sources(summaries)
@@ -425,10 +430,10 @@ def test_a_source_never_holds_two_figures_of_one_group() -> None:
     )
     second = make_article("About 30 officers guarded the talks, police said.", path="b.txt")
     summaries = [
-        _summary(first, {"headline": "Police said 300 officers guarded the talks", "key_figures": [
+        _summary(first, {"headline": _headline("300 officers guarded the talks"), "key_figures": [
             {"value_text": "300", "counts": "officers guarding the talks", "evidence": ["S1"]},
             {"value_text": "40", "counts": "officers guarding the hotel", "evidence": ["S2"]}]}),
-        _summary(second, {"headline": "About 30 officers guarded the talks", "key_figures": [
+        _summary(second, {"headline": _headline("30 officers guarded the talks"), "key_figures": [
             {"value_text": "About 30", "counts": "officers guarding the talks",
              "evidence": ["S1"]}]}),
     ]  # fmt: skip
@@ -450,10 +455,10 @@ def test_the_model_cannot_call_compatible_figures_a_conflict() -> None:
     first = make_article("There were roughly 520,000 arrests at the border last year.", path="a")
     second = make_article("Border arrests fell to 500,000 last year.", path="b")
     summaries = [
-        _summary(first, {"headline": "There were roughly 520,000 arrests", "key_figures": [
+        _summary(first, {"headline": _headline("roughly 520,000 arrests"), "key_figures": [
             {"value_text": "roughly 520,000", "counts": "border arrests last year",
              "evidence": ["S1"]}]}),
-        _summary(second, {"headline": "Border arrests fell to 500,000", "key_figures": [
+        _summary(second, {"headline": _headline("Border arrests fell to 500,000"), "key_figures": [
             {"value_text": "500,000", "counts": "border arrests last year", "evidence": ["S1"]}]}),
     ]  # fmt: skip
     sources = story_sources(summaries)
