@@ -259,6 +259,25 @@ def test_an_unsupported_headline_is_replaced_and_listed_as_rejected() -> None:
         )
     ]
     assert summary.metadata.grounding.rejected == 0  # items, not the headline
+    assert summary.headline_source == "article_first_sentence"
+    assert summary.metadata.grounding.score is None  # nothing proposed: no score
+    assert "*Headline: the article's first sentence" in render_markdown([summary])
+
+
+def test_outputs_name_the_model_and_flag_the_embedded_one() -> None:
+    extraction = ArticleExtraction.model_validate(
+        {"headline": {"text": "Pompeo visited Nur-Sultan on February 2.", "evidence": ["S1"]}}
+    )
+    hosted = build_summary(extraction, ARTICLE, _metadata())
+    assert hosted.headline_source == "model"
+    assert "tiny model" not in render_markdown([hosted])
+    embedded = build_summary(
+        extraction, ARTICLE, _metadata().model_copy(update={"embedded_model": True})
+    )
+    markdown = render_markdown([embedded])
+    assert f"model {embedded.metadata.model}" in markdown
+    assert "**Warning:** model" in markdown
+    assert "embedded tiny model" in markdown
 
 
 def test_a_grounding_reask_asks_only_about_failed_items_and_keeps_what_verified(
