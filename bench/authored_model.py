@@ -85,7 +85,12 @@ def evidence_ids(evidence: Iterable[str], sentences: Sequence[tuple[str, str]]) 
             continue
         hits = [sid for sid, sentence in folded if wanted in sentence][:1]
         if not hits:
-            hits = [sid for sid, sentence in folded if len(sentence) >= 12 and sentence in wanted]
+            # Spanning sentences: those wholly inside it, and those it starts or ends inside.
+            hits = [
+                sid
+                for sid, sentence in folded
+                if (len(sentence) >= 12 and sentence in wanted) or _overhang(wanted, sentence) >= 15
+            ]
         if not hits:
             best = max(folded, key=lambda pair: _shared_run(wanted, pair[1]), default=None)
             if best is not None and _shared_run(wanted, best[1]) >= min(25, len(wanted)):
@@ -94,6 +99,14 @@ def evidence_ids(evidence: Iterable[str], sentences: Sequence[tuple[str, str]]) 
             if sid not in ids:
                 ids.append(sid)
     return ids
+
+
+def _overhang(wanted: str, sentence: str) -> int:
+    """How much of ``sentence`` ``wanted`` starts with its end, or ends with its start."""
+    for size in range(min(len(wanted), len(sentence)), 0, -1):
+        if wanted.endswith(sentence[:size]) or wanted.startswith(sentence[-size:]):
+            return size
+    return 0
 
 
 def _shared_run(a: str, b: str) -> int:
