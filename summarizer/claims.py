@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from summarizer.attribution import attribute, person_in
 from summarizer.numbers import find_numbers
@@ -63,6 +64,12 @@ def _month_of(word: str) -> str | None:
     return _MONTH_ABBREVIATIONS.get(word)
 
 
+@lru_cache(maxsize=1024)
+def _numbers_stated(text: str) -> tuple[tuple[float, ...], frozenset[str]]:
+    # The same cited sentences (or the whole article) are read for every field of an item.
+    return tuple(find_numbers(text)), frozenset(d.replace(",", "") for d in _DIGITS.findall(text))
+
+
 # A number that is part of a name: "H.R. 1", "Amendment 64", "Proposition 8".
 _NAMED_NUMBER = re.compile(r"\b([A-Z][\w.]*)\s+(\d+)\b")
 
@@ -72,8 +79,7 @@ def numbers_not_cited(label: str, text: str, cited: str, article: str = "") -> l
     "the 1974 law" citing a sentence about the 1976 law fails, as does "on Thursday". A
     number that is part of a name the article writes ("HR 1", "Amendment 64") is a name."""
     problems = []
-    stated = find_numbers(cited)
-    cited_digits = {d.replace(",", "") for d in _DIGITS.findall(cited)}
+    stated, cited_digits = _numbers_stated(cited)
     named = {
         match.group(2)
         for match in _NAMED_NUMBER.finditer(text)
@@ -320,13 +326,20 @@ _ABBREVIATED = {
 }  # fmt: skip
 
 
-def _title_tokens(text: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def _token_set(text: str) -> frozenset[str]:
+    # Every check of every actor looks at the article's sentences: their words once each.
+    return frozenset(tokens(text))
+
+
+@lru_cache(maxsize=8192)
+def _title_tokens(text: str) -> tuple[str, ...]:
     """``tokens`` with abbreviated titles, parties and states written out ("Gov.", "D-Calif.")."""
     text = re.sub(r"\b([A-Z])\.([A-Z])\.", r"\1\2", text)  # "N.Y." -> "NY"
     out: list[str] = []
     for word in tokens(text):
         out.extend(tokens(_ABBREVIATED.get(word, word)))
-    return out
+    return tuple(out)
 
 
 def role_not_attached(
@@ -348,7 +361,7 @@ def role_not_attached(
     near = {
         neighbour
         for position, sentence in enumerate(article)
-        if own & set(tokens(sentence))
+        if own & _token_set(sentence)
         for neighbour in (position - 1, position, position + 1)
         if 0 <= neighbour < len(article)
     }
@@ -368,8 +381,8 @@ def role_not_attached(
         about = [
             article[i]
             for i, sentence in enumerate(article)
-            if own & set(tokens(sentence))
-            or (i > 0 and own & set(tokens(article[i - 1])) and _HE_SHE.search(sentence))
+            if own & _token_set(sentence)
+            or (i > 0 and own & _token_set(article[i - 1]) and _HE_SHE.search(sentence))
         ]
         named = set(tokens(" ".join([*cited, *about])))
         words = [w for w in tokens(deed.group(1)) if w not in STOPWORDS and len(w) > 3]

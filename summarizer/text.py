@@ -140,13 +140,37 @@ STOPWORDS = frozenset(
 # articles in flight at any concurrency.
 _TEXT_MEMO = 512
 
+# Texts up to this long (sentences, clauses, item fields) are memoised in a larger cache:
+# the claim checks read each sentence and clause of an article many times.
+SHORT_TEXT = 2_000
+_SHORT_MEMO = 16_384  # at most about 30 MiB of short keys and their tokens
 
-@lru_cache(maxsize=_TEXT_MEMO)
+
+# Combining marks (accents once NFKD has split them off): a regex drops them faster than a
+# test of each character.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Lower case, no accents, no possessive 's, punctuation as spaces."""
+    if len(text) <= SHORT_TEXT:
+        return _short_fold(text)
+    return _long_fold(text)
+
+
+@lru_cache(maxsize=_SHORT_MEMO)
+def _short_fold(text: str) -> str:
+    return _fold_uncached(text)
+
+
+@lru_cache(maxsize=_TEXT_MEMO)
+def _long_fold(text: str) -> str:
+    return _fold_uncached(text)
+
+
+def _fold_uncached(text: str) -> str:
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     text = text.casefold()
     text = re.sub(r"['’]s\b", "", text)
     return re.sub(r"[^\w]+", " ", text).strip()
@@ -157,14 +181,25 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
+    if len(text) <= SHORT_TEXT:
+        return list(_short_tokens(text))
     return list(_cached_tokens(text))
+
+
+def _tokenise(text: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in _fold_uncached(text).split())
 
 
 @lru_cache(maxsize=_TEXT_MEMO)
 def _cached_tokens(text: str) -> tuple[str, ...]:
     # Memoised: each check tokenises the whole article, and a run checks each answer a few
     # times (re-ask validation, then choosing the best answer).
-    return tuple(stem(t) for t in fold(text).split())
+    return _tokenise(text)
+
+
+@lru_cache(maxsize=_SHORT_MEMO)
+def _short_tokens(text: str) -> tuple[str, ...]:
+    return _tokenise(text)
 
 
 def name_words(name: str) -> list[str]:
