@@ -39,7 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarizer import summarize_folder  # noqa: E402
-from summarizer.llm import Backend, Sampling, _instructor_mode, _structured_request  # noqa: E402
+from summarizer.config import Mode, Sampling  # noqa: E402
+from summarizer.llm import Backend, prepared_request  # noqa: E402
+from summarizer.models import ArticleExtraction  # noqa: E402
 from summarizer.pipeline import AsyncSummarizer  # noqa: E402
 from summarizer.sources import load_paths  # noqa: E402
 
@@ -102,8 +104,6 @@ def request_bodies(folder: Path) -> list[bytes]:
     """The chat-completion bodies the tool sends for these articles (first attempt)."""
     backend = Backend("openai-compatible", "fake-model", "http://127.0.0.1/v1", "tools")
     summarizer = AsyncSummarizer(backend)
-    from summarizer.grounding import GroundedExtraction
-
     bodies = []
     for article in load_paths([folder]).articles:
         request: dict[str, Any] = {
@@ -112,7 +112,7 @@ def request_bodies(folder: Path) -> list[bytes]:
             "temperature": 0.0,
             "max_tokens": Sampling().max_tokens,
         }
-        _, request = _structured_request(GroundedExtraction, _instructor_mode("tools"), request)
+        request = prepared_request(ArticleExtraction, Mode.TOOLS, request)
         bodies.append(json.dumps(request).encode())
     return bodies
 
@@ -346,7 +346,6 @@ def local_model(work: Path) -> list[Row]:
     if importlib.util.find_spec("llama_cpp") is None:
         return [{"figure": "5-6. Embedded model", "value": "left out: no [local] extra",
                  "target": "", "met": None}]  # fmt: skip
-    from summarizer.grounding import GroundedExtraction
     from summarizer.local import MODEL_ALIAS, LocalServer
 
     rows: list[Row] = []
@@ -368,8 +367,7 @@ def local_model(work: Path) -> list[Row]:
 
         # 5. What a request costs in prompt tokens beyond the article's own.
         summarizer = AsyncSummarizer(backend, sampling=Sampling(seed=0))
-        mode = _instructor_mode("tools")
-        _, sample = _structured_request(GroundedExtraction, mode, {"messages": []})
+        sample = prepared_request(ArticleExtraction, Mode.TOOLS, {"messages": []})
         schema_tokens = tokens(json.dumps(sample["tools"]))
         parts = []
         for article in articles:

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from summarizer.discrepancies import Discrepancies
-from summarizer.grounding import content_words, fold, name_tokens, overlap, spelled_alike
 from summarizer.models import (
     AlignedGroup,
     ArticleSummary,
@@ -34,6 +33,7 @@ from summarizer.models import (
 )
 from summarizer.names import person_words, qualified_apart, same_person
 from summarizer.quantities import scope_problem, shared_counted_words
+from summarizer.text import content_words, fold, name_tokens, overlap, spelled_alike
 
 # Part of the story cache key: bump it when a change here changes which items merge.
 ALIGNMENT_VERSION = "3"

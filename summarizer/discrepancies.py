@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from summarizer.dates import DayMention, day_mentions
-from summarizer.grounding import content_words, fold
 from summarizer.models import (
     Citation,
     Discrepancy,
@@ -26,6 +25,7 @@ from summarizer.models import (
     StorySource,
 )
 from summarizer.numbers import compare_figures, find_numbers, parse_figure
+from summarizer.text import content_words, fold
 
 # Share of a proposed side's content words that must be in its item or cited sentences.
 SAYS_FOUND = 0.75

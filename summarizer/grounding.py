@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import Any
 
 from pydantic import BaseModel
@@ -48,7 +47,6 @@ from summarizer.models import (
 )
 from summarizer.numbers import figure_values, find_numbers, parse_figure
 from summarizer.text import (
-    NAME_SIMILARITY,
     STOPWORDS,
 )
 from summarizer.text import content_words as _content_words
@@ -392,40 +390,3 @@ def _overlap_share(text: str, cited: str) -> float:
         return 1.0
     cited_tokens = set(_tokens(cited))
     return sum(_found(word, cited_tokens) for word in words) / len(words)
-
-
-# --------------------------------------------------------------------------------------------
-# The same word tools, for comparing items across articles (summarizer.alignment)
-# --------------------------------------------------------------------------------------------
-
-
-def name_tokens(name: str) -> list[str]:
-    """A name's folded words without honorifics: "Mr Pompeo" -> ["pompeo"]."""
-    return _name_tokens(name)
-
-
-def content_words(text: str) -> list[str]:
-    """The words of ``text`` that carry meaning (folded, stemmed, no stopwords or numbers)."""
-    return _content_words(text)
-
-
-def spelled_alike(a: str, b: str) -> bool:
-    """Two folded words that are one word spelled two ways ("tileuberdi", "tleuberdi").
-
-    Stricter than the grounding check's ``_similar``: a shared stem is not enough, so "china"
-    and "chinese" stay apart."""
-    if a == b:
-        return True
-    if len(a) < 4 or len(b) < 4 or a.isdigit() or b.isdigit():
-        return False
-    return SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
-
-
-def overlap(a: str, b: str) -> float:
-    """Share of the shorter text's content words found in the other (0.0 with no words)."""
-    words_a, words_b = content_words(a), content_words(b)
-    if not words_a or not words_b:
-        return 0.0
-    shorter, longer = sorted((words_a, words_b), key=len)
-    other = set(longer)
-    return sum(_found(word, other) for word in shorter) / len(shorter)

@@ -21,7 +21,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
@@ -463,6 +463,30 @@ class _Exchange:
                 completion_tokens=usage.completion_tokens or 0,
                 total_tokens=usage.total_tokens or 0,
             )
+
+
+def prepared_request(
+    response_model: type[BaseModel], mode: Mode, request: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``request`` as instructor sends it for ``response_model`` in ``mode`` (tools and
+    tool_choice, or response_format, or the schema in the messages): for benchmarks and
+    tools that send requests themselves."""
+    import instructor
+    from instructor.core import InstructorRetryException
+
+    captured: list[dict[str, Any]] = []
+
+    class _Captured(Exception):
+        pass
+
+    def capture(**kwargs: Any) -> Any:
+        captured.append(kwargs)
+        raise _Captured
+
+    patched = instructor.patch(create=capture, mode=_instructor_mode(mode))
+    with suppress(InstructorRetryException, _Captured):
+        patched(response_model=_wrapped(response_model), max_retries=0, **dict(request))
+    return captured[0]
 
 
 @functools.cache

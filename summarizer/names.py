@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from summarizer.grounding import fold, spelled_alike
+from summarizer.text import fold, spelled_alike
 
 # Short forms of English first names news copy uses, each mapped to its full form(s). Small on
 # purpose: a pair belongs here only when reporters really write both for one person.

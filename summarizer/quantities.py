@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from summarizer.grounding import content_words, fold
+from summarizer.text import content_words, fold
 
 # Counted nouns, each normalised to one word: what reporters write for one thing.
 _NOUNS: dict[str, str] = {}

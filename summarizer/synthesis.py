@@ -15,7 +15,6 @@ from summarizer.alignment import (
     StoryItem,
     cited_sentences,
 )
-from summarizer.grounding import content_words, fold, name_tokens, spelled_alike
 from summarizer.models import (
     AlignmentReport,
     Article,
@@ -37,6 +36,7 @@ from summarizer.models import (
     StoryTime,
 )
 from summarizer.numbers import compare_figures, parse_figure
+from summarizer.text import content_words, fold, name_tokens, spelled_alike
 
 
 def build_story(

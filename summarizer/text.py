@@ -242,3 +242,30 @@ def _common_prefix(a: str, b: str) -> str:
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that carry meaning (folded, stemmed, no stopwords or numbers)."""
     return [t for t in tokens(text) if len(t) > 3 and t not in STOPWORDS and not t.isdigit()]
+
+
+def name_tokens(name: str) -> list[str]:
+    """A name's folded words without honorifics: "Mr Pompeo" -> ["pompeo"]."""
+    return name_words(name)
+
+
+def spelled_alike(a: str, b: str) -> bool:
+    """Two folded words that are one word spelled two ways ("tileuberdi", "tleuberdi").
+
+    Stricter than ``similar``: a shared stem is not enough, so "china" and "chinese" stay
+    apart."""
+    if a == b:
+        return True
+    if len(a) < 4 or len(b) < 4 or a.isdigit() or b.isdigit():
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
+
+
+def overlap(a: str, b: str) -> float:
+    """Share of the shorter text's content words found in the other (0.0 with no words)."""
+    words_a, words_b = content_words(a), content_words(b)
+    if not words_a or not words_b:
+        return 0.0
+    shorter, longer = sorted((words_a, words_b), key=len)
+    other = set(longer)
+    return sum(found_in(word, other) for word in shorter) / len(shorter)

@@ -168,6 +168,17 @@ def test_requests_are_what_instructor_patch_would_send(mode: str) -> None:
     assert MESSAGES[0]["content"] == "Rules."  # the caller's messages are left alone
 
 
+def test_prepared_request_is_what_the_client_sends() -> None:
+    from summarizer.llm import prepared_request
+
+    request = {"model": "fake-model", "messages": MESSAGES, "temperature": 0.0, "max_tokens": 2048}
+    prepared = prepared_request(ArticleExtraction, Mode.TOOLS, request)
+    with FakeModelServer() as server:
+        _ask(server)
+    assert server.requests[0]["tools"] == json.loads(json.dumps(prepared["tools"]))
+    assert server.requests[0]["tool_choice"] == prepared["tool_choice"]
+
+
 def test_an_answer_of_the_wrong_shape_is_reasked_with_what_was_wrong() -> None:
     with FakeModelServer(answers=['{"headline": 5, "who": "nobody"}', VALID]) as server:
         completion = _ask(server)
