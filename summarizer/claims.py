@@ -723,7 +723,7 @@ CONTEST_WORDS = re.compile(
     r"mock\w*|derid\w*|scoff\w*|disavow\w*|questioned|questioning|doubt\w*|skeptic\w*|"
     r"decr(?:y|ied|ies)|denounc\w*|rais\w+ concerns?|concern\w*|fault\w*|blame\w*|"
     r"ruled? against|struck down|illegal|unconstitutional|abuse|power grab|overreach\w*|"
-    r"defend\w*|merit\w*|inaccurat\w*|selectively|motivated|bull(?:y|ies)|takeover|"
+    r"defend\w*|merit\w*|inaccurat\w*|incorrect\w*|erroneous\w*|mistaken\w*|selectively|motivated|bull(?:y|ies)|takeover|"
     r"undermin\w*|above the law|castigat\w*|feign\w*|allege\w*|charg\w*|"
     r"however|but|contrary|instead|rather)\b",
     re.IGNORECASE,

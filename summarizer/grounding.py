@@ -56,7 +56,7 @@ from summarizer.text import name_words as _name_tokens
 from summarizer.text import tokens as _tokens
 
 # Part of the cache key: bump it when a change to the checks changes which items pass.
-GROUNDING_VERSION = "4"
+GROUNDING_VERSION = "5"
 # Share of a free-text item's content words that must appear in its cited sentences. At 0.5
 # the embedded model's invented "new round of talks with China" passed on three shared words.
 MIN_CONTENT_OVERLAP = 0.7

@@ -178,6 +178,12 @@ def test_a_copied_sentence_with_a_clause_appended_is_not_verified() -> None:
 def test_a_dispute_needs_a_contest_in_the_text() -> None:
     assert contest_not_in_text("China denies that the facilities are internment camps.") == []
     assert contest_not_in_text("Pompeo visited Nur-Sultan on February 2.") != []
+    # Calling a report incorrect contests it (NYT, on the Benghazi talking points).
+    incorrect = (
+        "ABC News reported incorrectly that Mr. Rhodes had emphasized the need to protect the "
+        "State Department's interests."
+    )
+    assert contest_not_in_text(incorrect) == []
 
 
 def test_a_party_said_to_deny_must_deny() -> None:
