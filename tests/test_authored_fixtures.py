@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -40,7 +41,7 @@ def test_checker_splits_sentences_as_the_summarizer_does(checker: ModuleType) ->
     assert checker.split_sentences(TRICKY_TEXT) == [s.text for s in split_sentences(TRICKY_TEXT)]
 
 
-def write_fixture(root: Path, answer: dict[str, object], planted: list[object]) -> Path:
+def write_fixture(root: Path, answer: dict[str, object], planted: Sequence[object]) -> Path:
     devset = root / "devset" / "cluster"
     devset.mkdir(parents=True)
     text = (

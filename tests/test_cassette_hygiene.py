@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import yaml
 
@@ -17,7 +18,7 @@ SECRET_PATTERNS = [
 ]
 
 
-def _cassettes() -> list:
+def _cassettes() -> list[Path]:
     files = sorted(CASSETTES.rglob("*.yaml"))
     assert files, "no cassettes found"
     return files

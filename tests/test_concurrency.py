@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.config import OutputFormat
 from summarizer.models import Article, ArticleSummary
 from summarizer.pipeline import ArticleFailure, summarize_folder
 from summarizer.render import OutputWriter
@@ -27,7 +28,7 @@ def _folder(tmp_path: Path, count: int) -> Path:
 
 
 def _run(folder: Path, server: FakeModelServer, out: Path, concurrency: int) -> list[str]:
-    with OutputWriter(out, "jsonl") as writer:
+    with OutputWriter(out, OutputFormat.JSONL) as writer:
 
         def record(article: Article | None, outcome: ArticleSummary | ArticleFailure) -> None:
             assert isinstance(outcome, ArticleSummary), outcome

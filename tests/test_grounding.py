@@ -93,8 +93,12 @@ def test_repeated_item_is_rejected_as_a_repeat() -> None:
 
 
 def test_event_must_share_its_words_with_the_cited_sentence() -> None:
-    good = {"description": "China denies the facilities are camps.", "evidence": ["S5"]}
-    bad = {"description": "Pompeo announced sanctions against Beijing banks.", "evidence": ["S5"]}
+    good: dict[str, object] = {
+        "description": "China denies the facilities are camps.", "evidence": ["S5"],
+    }  # fmt: skip
+    bad: dict[str, object] = {
+        "description": "Pompeo announced sanctions against Beijing banks.", "evidence": ["S5"],
+    }  # fmt: skip
     assert _problems(what=[good, bad]) == [
         ("what[0]", ()),
         (
@@ -108,8 +112,8 @@ def test_event_must_share_its_words_with_the_cited_sentence() -> None:
 
 
 def test_time_must_be_written_in_the_cited_sentence() -> None:
-    ok = {"text": "on February 2", "evidence": ["S1"]}
-    wrong = {"text": "on March 5", "evidence": ["S1"]}
+    ok: dict[str, object] = {"text": "on February 2", "evidence": ["S1"]}
+    wrong: dict[str, object] = {"text": "on March 5", "evidence": ["S1"]}
     assert [p for _, p in _problems(when=[ok, wrong])] == [
         (),
         ("the time 'on March 5' is not written in the cited sentences",),

@@ -6,9 +6,11 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from summarizer.config import OutputFormat
 from summarizer.models import ArticleExtraction, GroundingReport, SummaryMetadata, TokenUsage
 from summarizer.render import OutputWriter
 from summarizer.sources import load_file
@@ -59,7 +61,7 @@ def _report(tmp_path: Path) -> Path:
         attempts=1, grounding=GroundingReport(proposed=0, verified=0, rejected=0, score=1.0),
     )  # fmt: skip
     summary = build_summary(extraction, ARTICLE, metadata)
-    with OutputWriter(tmp_path, "html") as writer:
+    with OutputWriter(tmp_path, OutputFormat.HTML) as writer:
         return writer.add(summary, ARTICLE)
 
 
@@ -102,22 +104,22 @@ def test_clicking_an_item_scrolls_to_and_marks_its_evidence(
 
     late_id = f"a1-{LATE.id}"
     sentence = browser.find_element(By.ID, late_id)
-    assert "evidence" in sentence.get_attribute("class")
-    assert "marked" not in sentence.get_attribute("class")
+    assert "evidence" in _classes(sentence)
+    assert "marked" not in _classes(sentence)
     assert not _visible_in_source_pane(browser, late_id)
 
     figure_row = browser.find_element(By.CSS_SELECTOR, "table.figures tr.item")
     figure_row.click()
 
-    assert "marked" in sentence.get_attribute("class")
-    assert "active" in figure_row.get_attribute("class")
+    assert "marked" in _classes(sentence)
+    assert "active" in _classes(figure_row)
     assert _visible_in_source_pane(browser, late_id)
     assert sentence.text.endswith(LATE.text)
 
     # Clicking another item moves the mark.
     browser.find_element(By.CSS_SELECTOR, "li.item").click()
-    assert "marked" not in sentence.get_attribute("class")
-    assert "marked" in browser.find_element(By.ID, f"a1-{EARLY.id}").get_attribute("class")
+    assert "marked" not in _classes(sentence)
+    assert "marked" in _classes(browser.find_element(By.ID, f"a1-{EARLY.id}"))
 
     screenshot = tmp_path / "report.png"
     assert browser.save_screenshot(str(screenshot))
@@ -141,3 +143,7 @@ def test_rejected_items_are_shown_apart_from_verified_ones(
     assert not rejected.find_elements(By.CSS_SELECTOR, "[data-evidence]")
     border = rejected.value_of_css_property("border-top-style")
     assert border == "dashed"
+
+
+def _classes(element: Any) -> str:
+    return str(element.get_attribute("class") or "")

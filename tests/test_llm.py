@@ -10,14 +10,13 @@ import httpx2
 import openai
 import pytest
 
-from summarizer.config import Mode
+from summarizer.config import Mode, Sampling
 from summarizer.errors import ConfigError
 from summarizer.llm import (
     LOCAL_REQUEST_TIMEOUT,
     MAX_ECHOED_ANSWER,
     Backend,
     ModelClient,
-    Sampling,
     TransportPolicy,
     ValidationExhausted,
     _retry_after_seconds,
@@ -119,13 +118,14 @@ def test_retry_after_headers_are_honoured(headers: dict[str, str], seconds: floa
 def test_the_embedded_model_gets_time_to_answer_on_a_slow_machine() -> None:
     """A long local answer on a busy CPU is work, not a hung connection: it is not cut off at
     the hosted-API timeout (seen: a 2-core machine running two models at once needed > 300 s)."""
-    local = ModelClient(Backend("local", "local", None, "tools"))
-    hosted = ModelClient(Backend("openai", "gpt-4o-mini", None, "tools"))
+    local = ModelClient(Backend("local", "local", None, Mode.TOOLS))
+    hosted = ModelClient(Backend("openai", "gpt-4o-mini", None, Mode.TOOLS))
     assert local.transport.timeout == LOCAL_REQUEST_TIMEOUT
     assert hosted.transport.timeout == TransportPolicy().timeout < LOCAL_REQUEST_TIMEOUT
     custom = TransportPolicy(timeout=5)
     assert (
-        ModelClient(Backend("local", "local", None, "tools"), transport=custom).transport is custom
+        ModelClient(Backend("local", "local", None, Mode.TOOLS), transport=custom).transport
+        is custom
     )
 
 
@@ -157,8 +157,10 @@ def test_requests_are_what_instructor_patch_would_send(mode: str) -> None:
         sent.append(kwargs)
         raise RuntimeError("captured")  # the request is all this test needs
 
-    request = {"model": "fake-model", "messages": MESSAGES, "temperature": 0.0, "max_tokens": 2048}
-    patched = instructor.patch(create=capture, mode=_instructor_mode(Mode(mode)))
+    request: dict[str, Any] = {
+        "model": "fake-model", "messages": MESSAGES, "temperature": 0.0, "max_tokens": 2048,
+    }  # fmt: skip
+    patched: Any = instructor.patch(create=capture, mode=_instructor_mode(Mode(mode)))
     with pytest.raises(InstructorRetryException, match="captured"):
         asyncio.run(patched(response_model=ArticleExtraction, max_retries=1, **request))
     with FakeModelServer() as server:

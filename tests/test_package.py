@@ -7,7 +7,7 @@ import sys
 
 import summarizer
 from summarizer.cli import app
-from summarizer.sources import DEFAULT_MAX_BYTES
+from summarizer.config import DEFAULT_MAX_BYTES
 
 
 def test_every_public_name_resolves() -> None:
