@@ -28,6 +28,10 @@ from pydantic import (
 )
 
 SCHEMA_VERSION = "2"
+# Every output folder holds this list of the files summarize wrote there (one name a line):
+# render writes it, sources reads it, so a run over a folder that holds its own outputs never
+# reads them as articles.
+OUTPUTS_LIST = ".summarizer-outputs"
 
 _SENTENCE_REF = re.compile(r"^\[?\s*S?\s*(\d+)\s*\]?$", re.IGNORECASE)
 

@@ -6,8 +6,11 @@ interrupted run never leaves a partial or corrupt output behind.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sized
@@ -21,6 +24,7 @@ from markupsafe import Markup
 
 from summarizer.config import OutputFormat
 from summarizer.models import (
+    OUTPUTS_LIST,
     SECTIONS,
     Article,
     ArticleSummary,
@@ -54,9 +58,13 @@ def _atomic_output(path: Path) -> Iterator[IO[bytes]]:
 
     Renaming a finished temporary file means no reader, and no killed run, ever leaves a
     partial file. There is no fsync: results are durable in the cache, and a crash of the
-    machine itself loses at most outputs a re-run rewrites from it at once."""
+    machine itself loses at most outputs a re-run rewrites from it at once. The temporary
+    file's name carries this process's id, so the next run removes what a killed one left."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _prepare_output_folder(path.parent, path.name)
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp"
+    )
     try:
         os.fchmod(handle, 0o666 & ~_UMASK)  # as an ordinary new file, not mkstemp's 0600
         with os.fdopen(handle, "wb") as stream:
@@ -67,21 +75,74 @@ def _atomic_output(path: Path) -> Iterator[IO[bytes]]:
         raise
 
 
+_LEFTOVER = re.compile(r"^\..+\.(\d+)-[^.]+\.tmp$")
+_listed: dict[Path, set[str]] = {}
+_listing_lock = threading.Lock()
+
+
+def _prepare_output_folder(folder: Path, name: str) -> None:
+    """The first time this process writes into ``folder``: remove temporary files of killed
+    runs. Every time: list ``name`` among the files summarize wrote there (before the file
+    exists), so a later run over a folder holding its outputs never reads them as articles."""
+    with _listing_lock:
+        listed = _listed.get(folder)
+        if listed is None:
+            _remove_leftovers(folder)
+            listed = _listed[folder] = _read_listing(folder)
+        if name in listed:
+            return
+        with open(folder / OUTPUTS_LIST, "a", encoding="utf-8") as listing:
+            listing.write(name + "\n")
+        listed.add(name)
+
+
+def _read_listing(folder: Path) -> set[str]:
+    try:
+        return set((folder / OUTPUTS_LIST).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return set()
+
+
+def _remove_leftovers(folder: Path) -> None:
+    for entry in os.scandir(folder):
+        match = _LEFTOVER.match(entry.name)
+        if match and not _process_alive(int(match.group(1))):
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
 def render_json(summary: ArticleSummary) -> str:
     return summary.model_dump_json(indent=2) + "\n"
 
 
 def output_stem(summary: ArticleSummary, taken: set[str]) -> str:
-    """The source file's name without extension; two sources with one name get the article id
-    appended to the second, so no output overwrites another."""
-    source, _, record = summary.metadata.source_path.partition("#")
-    stem = Path(source).stem or summary.metadata.article_id
+    """The source file's name without extension; a source whose name is taken gets a short
+    hash of its path (and content) appended, so no output overwrites another."""
+    return _stem_for(summary.metadata.source_path, taken, summary.metadata.article_id)
+
+
+def _stem_for(source_path: str, taken: set[str], salt: str = "") -> str:
+    source, _, record = source_path.partition("#")
+    stem = Path(source).stem or hashlib.sha256(source_path.encode()).hexdigest()[:8]
     if record:  # one record of a JSON/JSONL file: "news#L3" -> "news-L3"
         stem = f"{stem}-{record}"
-    if stem in taken:
-        stem = f"{stem}-{summary.metadata.article_id[:8]}"
-    taken.add(stem)
-    return stem
+    candidate, seed = stem, f"{source_path}\n{salt}"
+    while candidate in taken:
+        seed = hashlib.sha256(seed.encode("utf-8", "surrogateescape")).hexdigest()
+        candidate = f"{stem}-{seed[:8]}"
+    taken.add(candidate)
+    return candidate
 
 
 class OutputWriter:
@@ -99,6 +160,7 @@ class OutputWriter:
         self.format = output_format
         self.written: list[Path] = []
         self._taken: set[str] = set()
+        self._stems: dict[str, str] = {}  # source path -> output name, chosen in input order
         self._order: dict[str, int] = {}
         self._spool: IO[bytes] | None = None
         self._parts: list[tuple[tuple[int, int], int, int]] = []  # (order, offset, length)
@@ -118,11 +180,17 @@ class OutputWriter:
         articles in this order, however they finish."""
         for path in source_paths:
             self._order.setdefault(path, len(self._order))
+            # Named in input order, not arrival order: the same inputs get the same names.
+            if path not in self._stems:
+                self._stems[path] = _stem_for(path, self._taken)
 
     def add(self, summary: ArticleSummary, article: Article | None = None) -> Path:
         """Write ``summary`` out; the HTML report also needs its ``article``'s text."""
         if self.format == "json":
-            path = self.folder / f"{output_stem(summary, self._taken)}.json"
+            stem = self._stems.get(summary.metadata.source_path) or output_stem(
+                summary, self._taken
+            )
+            path = self.folder / f"{stem}.json"
             self._write_in_background(path, render_json(summary))
             self.written.append(path)
             return path
@@ -208,8 +276,20 @@ class OutputWriter:
         self._next_checkpoint = time.monotonic() + max(1.0, 20 * elapsed)
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]{}#|~!])")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+
+
+def _md(text: object) -> str:
+    """Article text or a model's answer as inert Markdown text: HTML escaped, Markdown syntax
+    (emphasis, links, images, headings, tables, code) backslash-escaped, line breaks joined,
+    so it shows as written and cannot add structure, markup or scripts to the report."""
+    value = _LINE_BREAKS.sub(" ", str(text))
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", value)
+
+
+_cell = _md  # a table cell: a pipe or line break in it would end the cell or the table
 
 
 def _quotes(spans: Iterable[object]) -> str:
@@ -217,7 +297,7 @@ def _quotes(spans: Iterable[object]) -> str:
     for span in spans:
         sentence = getattr(span, "sentence", "")
         text = getattr(span, "text", "")
-        parts.append(f"[{sentence}] “{text}”")
+        parts.append(f"[{_md(sentence)}] “{_md(text)}”")
     return " ".join(parts)
 
 
@@ -255,36 +335,40 @@ def render_markdown(summaries: Iterable[ArticleSummary]) -> str:
     out: list[str] = []
     for summary in summaries:
         meta = summary.metadata
-        out.append(f"# {summary.headline}\n")
+        out.append(f"# {_md(summary.headline)}\n")
         if headline_note(summary):
-            out.append(f"*Headline: {headline_note(summary)}.*\n")
+            out.append(f"*Headline: {_md(headline_note(summary))}.*\n")
         out.append(
-            f"*Source:* `{meta.source_path}` · *published:* {meta.published or 'unknown'} · "
-            f"*model:* {meta.model} · *verified:* {meta.grounding.verified}/"
+            f"*Source:* {_md(meta.source_path)} · *published:* {meta.published or 'unknown'} · "
+            f"*model:* {_md(meta.model)} · *verified:* {meta.grounding.verified}/"
             f"{meta.grounding.proposed} items · *attempts:* {meta.attempts}\n"
         )
         out.append(f"> {'**Warning:** ' if meta.embedded_model else ''}{trust_banner(meta)}.\n")
         if summary.who:
             out.append("## Who\n")
             out += [
-                f"- **{a.name}** ({a.kind}): {a.role}  \n  {_quotes(a.evidence_spans)}"
+                f"- **{_md(a.name)}** ({a.kind}): {_md(a.role)}  \n  {_quotes(a.evidence_spans)}"
                 for a in summary.who
             ]
             out.append("")
         if summary.what:
             out.append("## What\n")
-            out += [f"- {e.description}  \n  {_quotes(e.evidence_spans)}" for e in summary.what]
+            out += [
+                f"- {_md(e.description)}  \n  {_quotes(e.evidence_spans)}" for e in summary.what
+            ]
             out.append("")
         if summary.where:
             out.append("## Where\n")
             out += [
-                f"- **{p.name}**: {p.role}  \n  {_quotes(p.evidence_spans)}" for p in summary.where
+                f"- **{_md(p.name)}**: {_md(p.role)}  \n  {_quotes(p.evidence_spans)}"
+                for p in summary.where
             ]
             out.append("")
         if summary.when:
             out.append("## When\n")
             out += [
-                f"- {t.text}{f' ({t.date})' if t.date else ''}  \n  {_quotes(t.evidence_spans)}"
+                f"- {_md(t.text)}{f' ({t.date})' if t.date else ''}  \n  "
+                f"{_quotes(t.evidence_spans)}"
                 for t in summary.when
             ]
             out.append("")
@@ -300,7 +384,7 @@ def render_markdown(summaries: Iterable[ArticleSummary]) -> str:
                     high = "" if value.high is None else f"{value.high:,.10g}"
                     normalised = low if value.kind == "exact" else f"{value.kind}: {low}–{high}"
                 out.append(
-                    f"| {_cell(f.value_text)} | {_cell(normalised)} | {_cell(f.unit or '')} | "
+                    f"| {_cell(f.value_text)} | {normalised} | {_cell(f.unit or '')} | "
                     f"{_cell(f.counts)} | {_cell(f.stated_by or '')} | "
                     f"{_cell(_quotes(f.evidence_spans))} |"
                 )
@@ -308,7 +392,8 @@ def render_markdown(summaries: Iterable[ArticleSummary]) -> str:
         if summary.quotes:
             out.append("## Quotes\n")
             out += [
-                f"- **{q.speaker}**{f' ({q.role})' if q.role else ''}: “{q.quote}”  \n"
+                f"- **{_md(q.speaker)}**{f' ({_md(q.role)})' if q.role else ''}: "
+                f"“{_md(q.quote)}”  \n"
                 f"  {_quotes(q.evidence_spans)}"
                 for q in summary.quotes
             ]
@@ -316,14 +401,14 @@ def render_markdown(summaries: Iterable[ArticleSummary]) -> str:
         if summary.disputed_points:
             out.append("## Disputed points\n")
             for d in summary.disputed_points:
-                out.append(f"- **{d.claim}** ({d.how_contested})")
-                out += [f"  - {side.party}: {side.position}" for side in d.sides]
+                out.append(f"- **{_md(d.claim)}** ({_md(d.how_contested)})")
+                out += [f"  - {_md(side.party)}: {_md(side.position)}" for side in d.sides]
                 out.append(f"  {_quotes(d.evidence_spans)}")
             out.append("")
         if summary.rejected:
             out.append("## Rejected (not supported by the article; not facts)\n")
             for item in summary.rejected:
-                out.append(f"- {item.section}: `{_cell(item.item)}`: {'; '.join(item.reasons)}")
+                out.append(f"- {item.section}: {_md(item.item)}: {_md('; '.join(item.reasons))}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -463,7 +548,7 @@ def _cite(citations: Iterable[Citation]) -> str:
 
 def _quoted(citation: Citation, indent: str = "  ") -> list[str]:
     """Each cited sentence's text beside its id, one line each."""
-    return [f"{indent}> {citation.source} {s.id}: {s.text}" for s in citation.cited]
+    return [f"{indent}> {citation.source} {s.id}: {_md(s.text)}" for s in citation.cited]
 
 
 def _source_name(source: StorySource) -> str:
@@ -471,7 +556,7 @@ def _source_name(source: StorySource) -> str:
     name = source.outlet or ""
     if source.title:
         name = f"{name}: {source.title}" if name else source.title
-    return name or Path(source.path).name
+    return _md(name or Path(source.path).name)
 
 
 def render_story_markdown(story: StorySummary) -> str:
@@ -481,20 +566,20 @@ def render_story_markdown(story: StorySummary) -> str:
     meta = story.metadata
     out = [f"# Story: {len(story.sources)} sources\n", "## Sources\n"]
     out += [
-        f"- **{s.label}** {_source_name(s)} ({s.published or 'date unknown'}) `{s.path}`"
+        f"- **{s.label}** {_source_name(s)} ({s.published or 'date unknown'}) {_md(s.path)}"
         for s in story.sources
     ]
     out.append("")
-    names = {s.label: s.outlet or f"source {s.label}" for s in story.sources}
+    names = {s.label: _md(s.outlet or f"source {s.label}") for s in story.sources}
     if story.discrepancies:
         out.append("## Where the sources disagree\n")
         for found in story.discrepancies:
-            out.append(f"- **{found.kind}**: {found.about}")
-            out.append(f"  - why: {found.explanation} ({found.found_by})")
+            out.append(f"- **{found.kind}**: {_md(found.about)}")
+            out.append(f"  - why: {_md(found.explanation)} ({found.found_by})")
             for side in found.sides:
                 out.append(
                     f"  - {side.source} ({names.get(side.source, side.source)}) says "
-                    f"“{side.says}”: {side.citation.text}"
+                    f"“{_md(side.says)}”: {_md(side.citation.text)}"
                 )
                 out += _quoted(side.citation, "    ")
         out.append("")
@@ -515,17 +600,21 @@ def render_story_markdown(story: StorySummary) -> str:
         if compared:
             out.append("Sentences of the figures given by several sources:\n")
             for figure in compared:
-                out.append(f"- {figure.counts}")
-                out += [f"  > {v.source} {s.id}: {s.text}" for v in figure.values for s in v.cited]
+                out.append(f"- {_md(figure.counts)}")
+                out += [
+                    f"  > {v.source} {s.id}: {_md(s.text)}" for v in figure.values for s in v.cited
+                ]
             out.append("")
     if story.disputed_points:
         out.append("## Disputed points\n")
         for dispute in story.disputed_points:
             kind = "between parties" if dispute.kind == "between_parties" else "between sources"
-            out.append(f"- **{dispute.claim}** ({kind})")
+            out.append(f"- **{_md(dispute.claim)}** ({kind})")
             quoted: set[tuple[str, tuple[str, ...]]] = set()
             for party in dispute.sides:
-                out.append(f"  - {party.held_by}: {party.position} ({_cite([party.citation])})")
+                out.append(
+                    f"  - {_md(party.held_by)}: {_md(party.position)} ({_cite([party.citation])})"
+                )
                 key = (party.citation.source, tuple(party.citation.sentences))
                 if key not in quoted:  # both sides of one source's item cite one set
                     quoted.add(key)
@@ -534,35 +623,35 @@ def render_story_markdown(story: StorySummary) -> str:
     if story.who:
         out.append("## Who\n")
         for actor in story.who:
-            spellings = ", ".join(f"{v.name} ({', '.join(v.sources)})" for v in actor.variants)
-            out.append(f"- **{actor.name}** ({actor.kind}); spellings: {spellings}")
+            spellings = ", ".join(f"{_md(v.name)} ({', '.join(v.sources)})" for v in actor.variants)
+            out.append(f"- **{_md(actor.name)}** ({actor.kind}); spellings: {spellings}")
             for c in actor.roles:
-                out.append(f"  - {c.source} {'/'.join(c.sentences)}: {c.text}")
+                out.append(f"  - {c.source} {'/'.join(c.sentences)}: {_md(c.text)}")
                 out += _quoted(c, "    ")
         out.append("")
     for title, events in (("What", story.what),):
         if events:
             out.append(f"## {title}\n")
             for event in events:
-                out.append(f"- {event.description}")
+                out.append(f"- {_md(event.description)}")
                 for c in event.reported_by:
-                    out.append(f"  - {c.source} {'/'.join(c.sentences)}: {c.text}")
+                    out.append(f"  - {c.source} {'/'.join(c.sentences)}: {_md(c.text)}")
                     out += _quoted(c, "    ")
             out.append("")
     if story.where:
         out.append("## Where\n")
         for place in story.where:
-            out.append(f"- **{place.name}**")
+            out.append(f"- **{_md(place.name)}**")
             for c in place.roles:
-                out.append(f"  - {c.source} {'/'.join(c.sentences)}: {c.text}")
+                out.append(f"  - {c.source} {'/'.join(c.sentences)}: {_md(c.text)}")
                 out += _quoted(c, "    ")
         out.append("")
     if story.when:
         out.append("## When\n")
         for t in story.when:
-            out.append(f"- {t.text}{f' ({t.date})' if t.date else ''}")
+            out.append(f"- {_md(t.text)}{f' ({t.date})' if t.date else ''}")
             for c in t.reported_by:
-                out.append(f"  - {c.source} {'/'.join(c.sentences)}: {c.text}")
+                out.append(f"  - {c.source} {'/'.join(c.sentences)}: {_md(c.text)}")
                 out += _quoted(c, "    ")
         out.append("")
     out.append("## What only one source reports\n")
@@ -572,22 +661,24 @@ def render_story_markdown(story: StorySummary) -> str:
             f"{_count(coverage.only_here, 'item')} of its own, {coverage.shared_items} shared"
         )
         for c in coverage.only_here:
-            out.append(f"  - {c.text} ({'/'.join(c.sentences)})")
+            out.append(f"  - {_md(c.text)} ({'/'.join(c.sentences)})")
             out += _quoted(c, "    ")
     out.append("")
     if story.rejected:
         out.append("## Alignments rejected (the model linked items code could not confirm)\n")
-        out += [f"- {r.kind} {', '.join(r.items)}: {'; '.join(r.reasons)}" for r in story.rejected]
+        out += [
+            f"- {r.kind} {', '.join(r.items)}: {_md('; '.join(r.reasons))}" for r in story.rejected
+        ]
         out.append("")
     report = meta.alignment
     out.append(
-        f"*Model:* {meta.model} · *alignment:* {report.verified} of {report.proposed} proposals "
-        f"confirmed, {report.rejected} rejected, {report.calls} request(s), {report.levels} "
+        f"*Model:* {_md(meta.model)} · *alignment:* {report.verified} of {report.proposed} "
+        f"proposals confirmed, {report.rejected} rejected, {report.calls} request(s), {report.levels} "
         f"level(s), {report.tokens:,} tokens" + (" (from cache)" if meta.cache_hit else "")
     )
     if meta.embedded_model:
         out.append(f"\n> **Warning:** {EMBEDDED_MODEL_WARNING}.")
-    out += [f"\n*Note:* {note}" for note in meta.notes]
+    out += [f"\n*Note:* {_md(note)}" for note in meta.notes]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 
 from summarizer.config import DEFAULT_MAX_BYTES
 from summarizer.errors import SourceError
-from summarizer.models import Article, Sentence
+from summarizer.models import OUTPUTS_LIST, Article, Sentence
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
 # Field names read from .json / .jsonl records, first match wins.
@@ -63,15 +64,25 @@ def iter_sources(
     """``load_paths`` one file at a time: each article, or the error of a file that could not
     be read, in input order, read only when asked for -- a run holds only the articles in
     flight, however many the folder has. Files passed over on purpose go to ``skipped``."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]  # one path, not the characters of its name
+    paths = [Path(raw) for raw in paths]
+    # Symbolic links met inside a folder are followed only to files within the inputs given;
+    # a link to anything else (another user's files, /dev/zero) is read only when named.
+    inside = [os.path.realpath(path) for path in paths]
     seen: set[str] = set()
     passed_over = skipped if skipped is not None else []
-    for raw in paths:
-        path = Path(raw)
+    for path in paths:
         if not path.exists() and not path.is_symlink():
             yield SourceError(path, "no such file or folder")
             continue
         if path.is_dir():
-            files = list(_walk(path, passed_over))
+            files: list[Path] = []
+            for found in _walk(path, passed_over, inside):
+                if isinstance(found, SourceError):
+                    yield found
+                else:
+                    files.append(found)
             if not files:
                 yield SourceError(path, "folder holds no article files")
             candidates = files
@@ -85,17 +96,50 @@ def iter_sources(
             yield from read_articles(file, max_bytes=max_bytes)
 
 
-def _walk(folder: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder, followlinks=False):
+def _walk(
+    folder: Path, skipped: list[tuple[str, str]], inside: list[str]
+) -> Iterator[Path | SourceError]:
+    unreadable: list[OSError] = []
+    for root, dirs, files in os.walk(folder, followlinks=False, onerror=unreadable.append):
+        yield from (_unreadable_folder(error) for error in unreadable)
+        unreadable.clear()
+        for name in sorted(dirs):
+            if not name.startswith(".") and os.path.islink(os.path.join(root, name)):
+                skipped.append(
+                    (os.path.join(root, name), "symbolic link to a folder, not followed")
+                )
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        written = _outputs_written_in(root)
         for name in sorted(files):
             file = Path(root) / name
             if name.startswith("."):
                 skipped.append((str(file), "hidden file"))
             elif file.suffix.lower() not in SUPPORTED_SUFFIXES:
                 skipped.append((str(file), f"unsupported extension {file.suffix!r}"))
+            elif name in written:
+                skipped.append((str(file), "an output of summarize, not an article"))
+            elif file.is_symlink() and not _within(os.path.realpath(file), inside):
+                skipped.append((str(file), "symbolic link to a file outside the inputs"))
             else:
                 yield file
+    yield from (_unreadable_folder(error) for error in unreadable)
+
+
+def _unreadable_folder(error: OSError) -> SourceError:
+    problem = "permission denied" if isinstance(error, PermissionError) else error.strerror
+    return SourceError(error.filename, f"folder not read: {problem or error}")
+
+
+def _within(target: str, roots: list[str]) -> bool:
+    return any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _outputs_written_in(folder: str) -> frozenset[str]:
+    try:
+        with open(os.path.join(folder, OUTPUTS_LIST), encoding="utf-8") as listing:
+            return frozenset(line.rstrip("\n") for line in listing)
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
 
 
 def load_file(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
@@ -121,6 +165,11 @@ def read_articles(
         return list(_read(Path(path), max_bytes))
     except SourceError as error:
         return [error]
+    except RecursionError:
+        return [SourceError(path, "nested too deeply to read (over about 900 levels)")]
+    except Exception as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        return [SourceError(path, f"could not be read ({type(error).__name__}: {detail})")]
 
 
 def _read(path: Path, max_bytes: int) -> Iterator[Article | SourceError]:
@@ -154,12 +203,7 @@ def _read_text(path: Path, max_bytes: int) -> str:
             f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}",
         )
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SourceError(
-                path, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (--max-bytes)"
-            )
-        data = path.read_bytes()
+        data = _read_regular_file(path, max_bytes)
     except PermissionError as error:
         raise SourceError(path, "permission denied") from error
     except OSError as error:
@@ -167,6 +211,44 @@ def _read_text(path: Path, max_bytes: int) -> str:
             raise SourceError(path, "symbolic link loop") from error
         raise SourceError(path, f"cannot read: {error.strerror or error}") from error
     return decode_bytes(data, path)
+
+
+def _read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, if it is a regular file of at most ``max_bytes``.
+
+    Opened without blocking (a FIFO would wait for a writer forever) and checked on the open
+    descriptor, so a FIFO, device or socket is never read; read to one byte past the limit
+    whatever its size claims (a device or /proc file reports 0)."""
+    _require_regular(path, os.stat(path).st_mode)  # a socket cannot even be opened
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        _require_regular(path, os.fstat(descriptor).st_mode)  # it may have changed since
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            chunk = os.read(descriptor, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(descriptor)
+    if size > max_bytes:
+        raise SourceError(path, f"file is over the {max_bytes:,}-byte limit (--max-bytes)")
+    return b"".join(chunks)
+
+
+def _require_regular(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = (
+        "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket" if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )  # fmt: skip
+    raise SourceError(path, f"{kind}, not an article file: not read")
 
 
 def make_article(
@@ -336,6 +418,9 @@ def decode_bytes(data: bytes, path: Path | str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    mostly_utf8 = _as_utf8_with_stray_bytes(data)
+    if mostly_utf8 is not None:
+        return mostly_utf8
     western = _as_western_text(data)
     if western is not None:
         return western
@@ -345,6 +430,17 @@ def decode_bytes(data: bytes, path: Path | str) -> str:
     if best is None:
         raise SourceError(path, "not text: no text encoding fits its bytes")
     return str(best)
+
+
+def _as_utf8_with_stray_bytes(data: bytes) -> str | None:
+    """UTF-8 text with a few invalid bytes (a truncated copy, one stray byte): decoded as
+    UTF-8, each bad byte shown as U+FFFD, rather than the whole file read as cp1252 mojibake.
+    Taken when the valid multi-byte characters outnumber the bad bytes; a file that is ASCII
+    apart from its bad bytes is more likely a legacy encoding, and goes on to be detected."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    return text if good > bad else None
 
 
 def _as_western_text(data: bytes) -> str | None:

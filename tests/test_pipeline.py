@@ -114,8 +114,36 @@ def test_outputs_with_the_same_name_do_not_overwrite_each_other(tmp_path) -> Non
     with OutputWriter(tmp_path, "json") as writer:
         paths = [writer.add(first), writer.add(second)]
     assert [p.read_text() for p in paths] == [render_json(first), render_json(second)]
-    assert [p.name for p in paths] == ["hand-made.json", f"hand-made-{other.id[:8]}.json"]
+    assert paths[0].name == "hand-made.json"
+    assert paths[1].name.startswith("hand-made-")
+    assert paths[1] != paths[0]
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_same_named_inputs_get_distinct_names_that_do_not_depend_on_finishing_order(
+    tmp_path: Path,
+) -> None:
+    base = _summary()
+    # Four files called story.txt; two hold the same text (so the same article id).
+    paths = [f"{folder}/story.txt" for folder in ("a", "b", "c", "d")]
+    summaries = [
+        base.model_copy(update={"metadata": base.metadata.model_copy(update={"source_path": path})})
+        for path in paths
+    ]
+    names = []
+    for arrival in ([0, 1, 2, 3], [3, 1, 0, 2]):
+        out = tmp_path / "-".join(map(str, arrival))
+        with OutputWriter(out, "json") as writer:
+            writer.expect(paths)
+            written = {
+                arrival_index: writer.add(summaries[arrival_index]) for arrival_index in arrival
+            }
+        names.append([written[index].name for index in range(4)])
+        for index in range(4):
+            assert json.loads(written[index].read_text())["metadata"]["source_path"] == paths[index]
+    assert names[0] == names[1]
+    assert len(set(names[0])) == 4
+    assert names[0][0] == "story.json"
 
 
 @pytest.mark.parametrize("output_format", ["jsonl", "md", "html"])

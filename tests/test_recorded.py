@@ -139,7 +139,7 @@ def test_cli_writes_valid_files_and_reports_bad_inputs(llm_endpoint: str, tmp_pa
     assert f"{empty}: file holds only whitespace" in result.output
     assert f"{binary}: binary file" in result.output
     assert f"{missing}: no such file or folder" in result.output
-    written = sorted(out.iterdir())
+    written = sorted(out.glob("[!.]*"))  # beside the list of outputs (hidden)
     assert [p.name for p in written] == ["004_434d8e9a3390da3a.json"]
     data = json.loads(written[0].read_text())
     jsonschema.validate(data, OUTPUT_SCHEMA)
@@ -261,4 +261,4 @@ def test_cli_story_writes_the_ledger(llm_endpoint: str, tmp_path: Path) -> None:
     markdown = (out / "story.md").read_text()
     assert markdown.startswith("# Story: 2 sources")
     assert "## What only one source reports" in markdown
-    assert sorted(p.name for p in out.iterdir()) == ["report.md", "story.json", "story.md"]
+    assert sorted(p.name for p in out.glob("[!.]*")) == ["report.md", "story.json", "story.md"]

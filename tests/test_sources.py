@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from summarizer import sources
 from summarizer.errors import SourceError
 from summarizer.sources import load_file, load_paths, make_article, split_sentences
 from tests.conftest import SEEDS
@@ -128,10 +129,10 @@ def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyP
     path.chmod(0)
     if os.geteuid() == 0:  # root reads any file; make the read fail as it would for a user
 
-        def refuse(self: Path) -> bytes:
-            raise PermissionError(13, "Permission denied", str(self))
+        def refuse(path: Path, max_bytes: int) -> bytes:
+            raise PermissionError(13, "Permission denied", str(path))
 
-        monkeypatch.setattr(Path, "read_bytes", refuse)
+        monkeypatch.setattr(sources, "_read_regular_file", refuse)
     with pytest.raises(SourceError, match="permission denied") as raised:
         load_file(path)
     assert raised.value.path == str(path)
