@@ -2,9 +2,19 @@
 
 One database file (WAL mode, busy timeout) in the user's cache folder. The key is a hash of
 everything that shapes an answer (see ``cache_key``); the value is a validated
-``ArticleSummary`` or ``StorySummary``, re-validated on read. A corrupt or foreign file is
-renamed aside and a new one started: it is reported, never fatal. Several processes may share
-one cache.
+``ArticleSummary`` or ``StorySummary``, re-validated on read.
+
+Nothing about the cache ever stops a run or loses work silently; every notice is also given
+as a ``CacheWarning``:
+
+* a file that is not a database, another program's database, or one damaged inside (found by
+  ``PRAGMA quick_check`` on open, or by an error later) is renamed aside and a new cache begun;
+* a database that stays busy (another process holding its write lock past the busy timeout),
+  a read-only or full disk, or a cache folder that cannot be made: the run goes on without
+  the cache (or without storing into it), and the healthy file is left where it is;
+* several processes may share one cache, and they do not pay twice for one article: before
+  asking the model, a process claims the key; another that wants it waits for the result.
+  A claim by a process that died, or older than ``CLAIM_SECONDS``, is taken over.
 """
 
 from __future__ import annotations
@@ -13,8 +23,10 @@ import dataclasses
 import hashlib
 import json
 import os
+import socket
 import sqlite3
 import time
+import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -24,12 +36,22 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from summarizer.errors import ConfigError
 from summarizer.models import SCHEMA_VERSION, ArticleSummary, StorySummary
 
 APPLICATION_ID = "summarizer-result-cache"
 FORMAT_VERSION = "1"
 FILE_NAME = "results.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30.0
+# How long a claim on an article holds without its result: longer than one article takes
+# against a hosted API (the transport bound times the re-asks), after which another process
+# asks the model itself.
+CLAIM_SECONDS = 900.0
+# quick_check reads every page: on open only while that is cheap (a fraction of a second).
+QUICK_CHECK_MAX_BYTES = 256_000_000
+# SQLite result codes meaning the file itself is damaged or not a database.
+_DAMAGED = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+
 
 Stored = TypeVar("Stored", ArticleSummary, StorySummary)
 
@@ -88,7 +110,8 @@ class CacheStats:
 
 
 class CacheWarning(UserWarning):
-    """The cache could not be used as it was (moved aside, a read or write failed)."""
+    """Something happened to the result cache that the user should hear about (it was moved
+    aside, is busy, could not be written); the run goes on."""
 
 
 class ResultCache:
@@ -101,11 +124,27 @@ class ResultCache:
         self.hits = 0
         self.misses = 0
         self.tokens_saved = 0
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.available = False
+        """False when this run goes without the cache (busy, read-only, cannot be made)."""
+        self._storing = True
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._connection: sqlite3.Connection | None = None
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"cache_dir {str(folder)!r} is a file, not a folder")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            self._notice(
+                f"cannot make the cache folder {str(folder)!r} ({error.strerror}); "
+                "this run goes on without the cache"
+            )
+            return
         self._connection = self._open()
+        self.available = self._connection is not None
 
     def close(self) -> None:
-        self._connection.close()
+        if self._connection is not None:
+            self._connection.close()
 
     def _notice(self, text: str) -> None:
         # Kept for `summarize cache ...`, and warned so a run's user hears it as it happens.
@@ -120,20 +159,39 @@ class ResultCache:
 
     # ----------------------------------------------------------------------------------------
 
-    def _open(self) -> sqlite3.Connection:
+    def _open(self) -> sqlite3.Connection | None:
         try:
             return self._connect_and_check()
         except sqlite3.DatabaseError as error:
-            aside = self.path.with_name(f"{self.path.name}.unusable-{int(time.time())}")
-            self._notice(
-                f"cache file {self.path} was unusable ({error}); moved it to {aside.name} "
-                "and started a new cache"
-            )
-            for suffix in ("", "-wal", "-shm"):
-                source = Path(f"{self.path}{suffix}")
-                if source.exists():
-                    source.replace(Path(f"{aside}{suffix}"))
+            if not _is_damage(error):
+                self._unavailable(error)
+                return None
+            self._set_aside(f"was unusable ({error})")
+        try:
             return self._connect_and_check()
+        except sqlite3.DatabaseError as error:
+            self._unavailable(error)
+            return None
+
+    def _unavailable(self, error: sqlite3.Error) -> None:
+        if _code(error) in {"SQLITE_BUSY", "SQLITE_LOCKED"}:
+            why = (
+                f"is busy: another process held it for over {BUSY_TIMEOUT_SECONDS:g} s; "
+                "it is left as it is"
+            )
+        else:
+            why = f"cannot be used ({error})"
+        self._notice(f"cache {str(self.path)!r} {why}; this run goes on without the cache")
+
+    def _set_aside(self, why: str) -> None:
+        aside = self.path.with_name(f"{self.path.name}.unusable-{int(time.time())}")
+        self._notice(
+            f"cache file {str(self.path)!r} {why}; moved it to {aside.name} and started a new cache"
+        )
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{self.path}{suffix}")
+            if source.exists():
+                source.replace(Path(f"{aside}{suffix}"))
 
     def _connect_and_check(self) -> sqlite3.Connection:
         connection = sqlite3.connect(
@@ -150,6 +208,10 @@ class ResultCache:
                 raise sqlite3.DatabaseError(
                     f"a database of another program (tables {sorted(tables)})"
                 )
+            if tables and self.path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
+                problems = [row[0] for row in connection.execute("PRAGMA quick_check(3)")]
+                if problems != ["ok"]:
+                    raise sqlite3.DatabaseError(f"damaged inside: {'; '.join(problems)[:200]}")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
             with self._write(connection):
@@ -160,6 +222,11 @@ class ResultCache:
                     "CREATE TABLE IF NOT EXISTS results ("
                     " key TEXT PRIMARY KEY, created REAL NOT NULL, tokens INTEGER NOT NULL,"
                     " summary TEXT NOT NULL)"
+                )
+                connection.execute(
+                    "CREATE TABLE IF NOT EXISTS claims ("
+                    " key TEXT PRIMARY KEY, owner TEXT NOT NULL, host TEXT NOT NULL,"
+                    " pid INTEGER NOT NULL, expires REAL NOT NULL)"
                 )
                 connection.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('application', ?), ('format', ?)",
@@ -178,6 +245,22 @@ class ResultCache:
             connection.close()
             raise
         return connection
+
+    def _failed(self, doing: str, error: sqlite3.Error) -> None:
+        """An error from a cache that was working: damage sets it aside and starts a new one;
+        anything else (a full or read-only disk, a lock held too long) stops storing."""
+        if _is_damage(error):
+            if self._connection is not None:
+                self._connection.close()
+            self._set_aside(f"is damaged ({doing} failed: {error})")
+            self._connection = self._open()
+            self.available = self._connection is not None
+        elif self._storing:
+            self._storing = False
+            self._notice(
+                f"cache {doing} failed ({error}); results of this run are not cached from now "
+                "on (they are in the outputs)"
+            )
 
     @staticmethod
     @contextmanager
@@ -215,39 +298,105 @@ class ResultCache:
     def put_story(self, key: str, story: StorySummary) -> None:
         self._put(key, story.metadata.usage.total_tokens, story)
 
-    def _get(self, key: str, kind: type[Stored]) -> Stored | None:
-        try:
-            row = self._connection.execute(
-                "SELECT summary FROM results WHERE key = ?", (key,)
-            ).fetchone()
-        except sqlite3.DatabaseError as error:
-            self._notice(f"cache read failed ({error}); continuing without it")
-            row = None
+    def _get(self, key: str, kind: type[Stored], *, count: bool = True) -> Stored | None:
+        row = None
+        if self._connection is not None:
+            try:
+                row = self._connection.execute(
+                    "SELECT summary FROM results WHERE key = ?", (key,)
+                ).fetchone()
+            except sqlite3.DatabaseError as error:
+                self._failed("a read", error)
         if row is None:
-            self.misses += 1
+            self.misses += count
             return None
         try:
             value = kind.model_validate_json(row[0])
         except ValidationError:
             self._notice(f"dropped a cache entry that no longer validates ({key[:12]})")
-            with self._write(self._connection):
-                self._connection.execute("DELETE FROM results WHERE key = ?", (key,))
-            self.misses += 1
+            self._execute("DELETE FROM results WHERE key = ?", (key,))
+            self.misses += count
             return None
-        self.hits += 1
+        self.hits += count
         return value
 
     def _put(self, key: str, tokens: int, value: BaseModel) -> None:
+        if not self._storing or self._connection is None:
+            return
+        if not self.path.exists():
+            self._storing = False
+            self._notice(
+                f"the cache file {str(self.path)!r} was removed during the run; results of "
+                "this run are not cached from now on (they are in the outputs)"
+            )
+            return
+        self._execute(
+            "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
+            (key, time.time(), tokens, value.model_dump_json()),
+            "DELETE FROM claims WHERE key = ? AND owner = ?",
+            (key, self._owner),
+            doing="a write",
+        )
+
+    def _execute(self, *statements: Any, doing: str = "a write") -> bool:
+        """Run (sql, parameters) pairs in one write transaction; False when it failed."""
+        if self._connection is None:
+            return False
         try:
             with self._write(self._connection):
+                for sql, parameters in zip(statements[::2], statements[1::2], strict=True):
+                    self._connection.execute(sql, parameters)
+        except sqlite3.DatabaseError as error:
+            self._failed(doing, error)
+            return False
+        return True
+
+    # ----------------------------------------------------------------------------------------
+    # Claims: one process asks the model about an article, others wait for its answer
+
+    def claim(self, key: str) -> bool:
+        """Claim ``key`` before asking the model about it: True when this process may go
+        ahead (no live claim by another, or no working cache), False while another live
+        process holds it -- then wait for its result (``peek``) and claim again."""
+        if self._connection is None or not self._storing:
+            return True
+        now = time.time()
+        try:
+            with self._write(self._connection):
+                row = self._connection.execute(
+                    "SELECT owner, host, pid, expires FROM claims WHERE key = ?", (key,)
+                ).fetchone()
+                if row is not None and row[0] != self._owner and not _stale(row, now):
+                    return False
                 self._connection.execute(
-                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
-                    (key, time.time(), tokens, value.model_dump_json()),
+                    "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
+                    (key, self._owner, socket.gethostname(), os.getpid(), now + CLAIM_SECONDS),
                 )
         except sqlite3.DatabaseError as error:
-            self._notice(f"cache write failed ({error}); the result is kept in output")
+            self._failed("a claim", error)
+        return True
+
+    def release(self, key: str) -> None:
+        """Give up a claim without a result (the article failed): another may try."""
+        if self._connection is not None and self._storing:
+            self._execute(
+                "DELETE FROM claims WHERE key = ? AND owner = ?",
+                (key, self._owner),
+                doing="a write",
+            )
+
+    def peek(self, key: str) -> ArticleSummary | None:
+        """``get`` without counting a miss: for polling while another process works on it."""
+        summary = self._get(key, ArticleSummary, count=False)
+        if summary is not None:
+            self.hits += 1
+            self.misses = max(0, self.misses - 1)
+            self.tokens_saved += summary.metadata.usage.total_tokens
+        return summary
 
     def stats(self) -> CacheStats:
+        if self._connection is None:
+            raise ConfigError(f"the cache {str(self.path)!r} cannot be opened: {self.notices[-1]}")
         entries, tokens = self._connection.execute(
             "SELECT COUNT(*), COALESCE(SUM(tokens), 0) FROM results"
         ).fetchone()
@@ -267,15 +416,47 @@ class ResultCache:
     def record_run(self) -> None:
         """Remember this run's hits, misses and tokens saved, for ``summarize cache stats``."""
         values = {"hits": self.hits, "misses": self.misses, "tokens_saved": self.tokens_saved}
-        with self._write(self._connection):
-            self._connection.executemany(
+        if not self._storing:
+            return
+        statements: list[Any] = []
+        for name, value in values.items():
+            statements += [
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                [(f"last_run_{name}", str(value)) for name, value in values.items()],
-            )
+                (f"last_run_{name}", str(value)),
+            ]
+        self._execute(*statements, doing="recording the run")
 
     def clear(self) -> int:
+        if self._connection is None:
+            raise ConfigError(f"the cache {str(self.path)!r} cannot be opened: {self.notices[-1]}")
         with self._write(self._connection):
             removed = self._connection.execute("DELETE FROM results").rowcount
         with closing(self._connection.cursor()) as cursor:
             cursor.execute("VACUUM")
         return int(removed)
+
+
+def _code(error: sqlite3.Error) -> str | None:
+    return getattr(error, "sqlite_errorname", None)
+
+
+def _is_damage(error: sqlite3.Error) -> bool:
+    """A damaged or foreign file (our own checks raise plain DatabaseErrors, without a code)."""
+    code = _code(error)
+    return code in _DAMAGED or (code is None and type(error) is sqlite3.DatabaseError)
+
+
+def _stale(claim: tuple[str, str, int, float], now: float) -> bool:
+    """A claim nobody will honour: expired, or held by a process of this machine that died."""
+    _owner, host, pid, expires = claim
+    if expires <= now:
+        return True
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

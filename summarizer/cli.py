@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import signal
 import sys
 import time
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -281,6 +283,7 @@ def summarize(
     except ConfigError as error:
         _usage_error(str(error))
     _quiet_library_loggers(verbose)
+    _check_output_folder(out)
     if backend.kind == "local":
         stderr.print(
             "[yellow]Using the embedded local model (SmolLM2-135M): it runs without an API key "
@@ -290,7 +293,7 @@ def summarize(
     writer = OutputWriter(out, output_format)
     progress = _Progress(enabled=stderr.is_terminal)
     rows = _Rows()
-    _stop_cleanly_on_sigterm()
+    _stop_on_sigint_and_sigterm()
     run: Callable[..., Any] = functools.partial(summarize_folder, keep_summaries=False)
     if story:
         from summarizer.story import summarize_story
@@ -307,11 +310,18 @@ def summarize(
                 ),
             )
     except SummarizerError as error:
-        stderr.print(f"[red]error:[/red] {error}", highlight=False)
+        stderr.print(f"[red]error:[/red] {_plain(error)}", highlight=False)
+        _report_unwritten(writer)
         raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:
         stderr.print("[red]interrupted[/red]: finished outputs are kept; run again to resume.")
+        _report_unwritten(writer)
         raise typer.Exit(130) from None
+    except OSError as error:
+        # The machine, not the input: a full disk, a folder that went read-only, ...
+        stderr.print(f"[red]error:[/red] {_os_problem(error)}", highlight=False)
+        _report_unwritten(writer)
+        raise typer.Exit(EXIT_USAGE) from None
 
     story_summary = None
     if isinstance(outcome, FolderResult):
@@ -320,8 +330,10 @@ def summarize(
         result, story_summary = outcome.articles, outcome.story
     if verbose:
         for path, why in result.skipped:
-            stderr.print(f"skipped {path}: {why}", highlight=False)
+            stderr.print(f"skipped {_quoted(path)}: {_plain(why)}", highlight=False)
     _print_table(result, rows, writer)
+    if _report_unwritten(writer):
+        raise typer.Exit(EXIT_FAILED_ARTICLES)
     if story_summary is not None:
         _write_story(story_summary, out, output_format)
         _print_story(story_summary, out)
@@ -338,11 +350,19 @@ def _write_story(story: StorySummary, out: Path, output_format: str) -> None:
         write_atomic,
     )
 
-    write_atomic(out / STORY_FILES["json"], render_story_json(story))
+    files = [(out / STORY_FILES["json"], render_story_json)]
     if output_format == "md":
-        write_atomic(out / STORY_FILES["md"], render_story_markdown(story))
+        files.append((out / STORY_FILES["md"], render_story_markdown))
     elif output_format == "html":
-        write_atomic(out / STORY_FILES["html"], render_story_html(story))
+        files.append((out / STORY_FILES["html"], render_story_html))
+    for path, render in files:
+        try:
+            write_atomic(path, render(story))
+        except OSError as error:
+            stderr.print(
+                f"[red]error:[/red] not written: {_quoted(path)}: {_plain(error.strerror)}",
+                highlight=False,
+            )
 
 
 def _print_story(story: StorySummary, out: Path) -> None:
@@ -359,10 +379,10 @@ def _print_story(story: StorySummary, out: Path) -> None:
         for figure in compared:
             values = "; ".join(f"{v.source}: {v.value_text}" for v in figure.values)
             table.add_row(
-                figure.counts[:60],
+                _plain(figure.counts[:60]),
                 f"[{colours[figure.status]}]{figure.status}[/]",
-                values,
-                figure.explanation[:100],
+                _plain(values),
+                _plain(figure.explanation[:100]),
             )
         stdout.print(table)
     names = {source.label: source.outlet or source.label for source in story.sources}
@@ -373,7 +393,8 @@ def _print_story(story: StorySummary, out: Path) -> None:
             for side in found.sides
         )
         stdout.print(
-            f"sources disagree ({found.kind}): {found.about[:70]} | {sides}", highlight=False
+            f"sources disagree ({found.kind}): {_plain(found.about[:70])} | {_plain(sides)}",
+            highlight=False,
         )
     for dispute in story.disputed_points:
         if dispute.kind == "between_sources":
@@ -382,7 +403,10 @@ def _print_story(story: StorySummary, out: Path) -> None:
             f"{side.held_by} ({side.citation.source} {'/'.join(side.citation.sentences)})"
             for side in dispute.sides
         )
-        stdout.print(f"disputed between parties: {dispute.claim[:80]} | {sides}", highlight=False)
+        stdout.print(
+            f"disputed between parties: {_plain(dispute.claim[:80])} | {_plain(sides)}",
+            highlight=False,
+        )
     meta = story.metadata
     shared = sum(1 for group in (*story.who, *story.what) if _sources_in(group) > 1)
     cached = " (from cache)" if meta.cache_hit else ""
@@ -397,7 +421,7 @@ def _print_story(story: StorySummary, out: Path) -> None:
         highlight=False,
     )
     for note in meta.notes:
-        stderr.print(f"[yellow]story:[/yellow] {note}", highlight=False)
+        stderr.print(f"[yellow]story:[/yellow] {_plain(note)}", highlight=False)
 
 
 def _sources_in(group: Any) -> int:
@@ -415,7 +439,7 @@ def _notices_shown() -> Iterator[None]:
         text = str(message)
         if text not in shown:
             shown.add(text)
-            stderr.print(f"[yellow]warning:[/yellow] {escape(text)}", highlight=False)
+            stderr.print(f"[yellow]warning:[/yellow] {_plain(text)}", highlight=False)
 
     with warnings.catch_warnings():
         warnings.simplefilter("always")
@@ -437,18 +461,78 @@ def _usage_error(message: str) -> None:
     raise typer.Exit(EXIT_USAGE)
 
 
-def _stop_cleanly_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C, so the embedded server and temporary files are cleaned up.
+def _stop_on_sigint_and_sigterm() -> None:
+    """SIGINT and SIGTERM stop the run however it was started: in-flight requests are
+    cancelled, finished outputs kept, temporary files and the embedded server cleaned up.
 
-    It is passed on as SIGINT rather than raised here: inside the event loop, asyncio turns
-    SIGINT into cancelling the run, while an exception raised in a signal handler would land in
-    whichever task happened to be running."""
+    SIGINT's handler is installed explicitly: a shell starts a background job (``cmd &`` in a
+    script) with SIGINT ignored, and asyncio then neither installs its own handler nor
+    cancels anything. SIGTERM is passed on as SIGINT rather than raised here: inside the event
+    loop, asyncio turns SIGINT into cancelling the run, while an exception raised in a signal
+    handler would land in whichever task happened to be running."""
 
     def handler(_signum: int, _frame: Any) -> None:
         os.kill(os.getpid(), signal.SIGINT)
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if sys.platform != "win32":
         signal.signal(signal.SIGTERM, handler)
+
+
+# Terminal control: CSI and OSC escape sequences whole, then any other control character
+# (C0, DEL, C1) and the invisible bidirectional overrides that reorder what is shown.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clear screen
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC: titles, links
+    r"|\x1b[@-_]?"  # any other escape
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain(text: object) -> str:
+    """Text from files, articles or a server, safe to print: no escape sequence can clear the
+    screen, retitle the window or fake a line, and no rich markup is interpreted."""
+    value = _ESCAPE_SEQUENCE.sub("", str(text))
+    value = _CONTROL.sub(lambda match: " " if match.group() in "\t\n\r" else "", value)
+    return escape(value)
+
+
+def _quoted(path: object) -> str:
+    """A file name as shown in messages: quoted, with any control character written as an
+    escape (a newline in a name cannot split the line), and no rich markup interpreted."""
+    shown = _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode(), str(path))
+    return escape(f"'{shown}'")
+
+
+def _os_problem(error: OSError) -> str:
+    where = f" {_quoted(error.filename)}" if error.filename else ""
+    return (
+        f"{_plain(error.strerror or error)}:{where}" if where else _plain(error.strerror or error)
+    )
+
+
+def _check_output_folder(out: Path) -> None:
+    """Refuse at once, with one line and exit 2, an output folder that cannot be written:
+    after an hour of summarising would be too late to say so."""
+    try:
+        if out.exists() and not out.is_dir():
+            _usage_error(f"--out {_quoted(out)} is a file, not a folder")
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out, prefix=".summarizer-probe-"):
+            pass
+    except OSError as error:
+        _usage_error(f"cannot write to the output folder {_quoted(out)}: {_plain(error.strerror)}")
+
+
+def _report_unwritten(writer: OutputWriter) -> bool:
+    """Say which outputs could not be written (a full disk, a folder gone read-only)."""
+    for path, problem in writer.unwritten:
+        stderr.print(
+            f"[red]error:[/red] not written: {_quoted(path)}: {_plain(problem)} "
+            "(the results are in the cache: run again once fixed)",
+            highlight=False,
+        )
+    return bool(writer.unwritten)
 
 
 def _loaded(articles: list[Any], writer: OutputWriter, progress: _Progress) -> None:
@@ -462,7 +546,10 @@ def _record(
     from summarizer.pipeline import ArticleFailure
 
     if isinstance(outcome, ArticleFailure):
-        stderr.print(f"[red]error:[/red] {outcome.path}: {outcome.reason}", highlight=False)
+        stderr.print(
+            f"[red]error:[/red] {_quoted(outcome.path)}: {_plain(outcome.reason)}",
+            highlight=False,
+        )
     else:
         writer.add(outcome, article)
     rows.add(outcome)
@@ -484,23 +571,23 @@ class _Rows:
         if isinstance(outcome, ArticleFailure):
             path = outcome.path
             cells = (
-                escape(outcome.path),
+                _plain(outcome.path),
                 "-",
                 "-",
                 str(outcome.attempts or "-"),
                 f"{outcome.usage.total_tokens:,}",
-                f"[red]failed: {escape(outcome.reason[:80])}[/red]",
+                f"[red]failed: {_plain(outcome.reason[:80])}[/red]",
             )
         else:
             meta = outcome.metadata
             path = meta.source_path
             cells = (
-                escape(meta.source_path),
+                _plain(meta.source_path),
                 f"{meta.grounding.verified}/{meta.grounding.proposed}",
                 str(meta.grounding.rejected),
                 str(meta.attempts),
                 f"{meta.usage.total_tokens:,}",
-                escape(outcome.headline[:80]),
+                _plain(outcome.headline[:80]),
             )
         self._rows.append((path, len(self._rows), cells))
 
@@ -612,10 +699,16 @@ CacheDirOption = Annotated[
 
 def _open_cache(cache_dir: Path | None) -> Any:
     from summarizer.cache import ResultCache, default_cache_dir
+    from summarizer.errors import ConfigError
 
-    cache = ResultCache(cache_dir or default_cache_dir())
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the notices are printed below, once
+            cache = ResultCache(cache_dir or default_cache_dir())
+    except ConfigError as error:
+        _usage_error(_plain(error))
     for notice in cache.notices:
-        stderr.print(f"[yellow]warning:[/yellow] {notice}", highlight=False)
+        stderr.print(f"[yellow]warning:[/yellow] {_plain(notice)}", highlight=False)
     return cache
 
 

@@ -48,6 +48,8 @@ from summarizer.summary import assemble_summary, gather_answers
 from summarizer.verification import verify_prompt, verify_summary
 
 ARTICLE_TASK = "article_summary"
+# How often a process waiting for another's answer to the same article looks for it.
+CLAIM_POLL_SECONDS = 0.25
 T = TypeVar("T")
 
 
@@ -212,11 +214,37 @@ class AsyncSummarizer:
         With a cache, an article already summarised under identical conditions costs nothing.
         """
         messages = self.messages(article)
-        key = self.cache_key(messages) if self.cache is not None else None
-        if key is not None and self.cache is not None and not self.refresh:
-            cached = self.cache.get(key)
+        cache = self.cache
+        if cache is None:
+            return await self._summarize(article, messages)
+        key = self.cache_key(messages)
+        if not self.refresh:
+            cached = cache.get(key)
             if cached is not None:
                 return _as_cache_hit(cached, article)
+        # Another process sharing the cache may be asking about this very article: wait for
+        # its answer rather than pay for it twice.
+        while not cache.claim(key):
+            await asyncio.sleep(CLAIM_POLL_SECONDS)
+            if not self.refresh:
+                cached = cache.peek(key)
+                if cached is not None:
+                    return _as_cache_hit(cached, article)
+        if not self.refresh:
+            # Another process may have stored it and let go between the lookup and the claim.
+            cached = cache.peek(key)
+            if cached is not None:
+                cache.release(key)
+                return _as_cache_hit(cached, article)
+        try:
+            summary = await self._summarize(article, messages)
+        except BaseException:
+            cache.release(key)
+            raise
+        cache.put(key, summary)
+        return summary
+
+    async def _summarize(self, article: Article, messages: list[dict[str, str]]) -> ArticleSummary:
         answers = await gather_answers(self._client, messages, article, self.sampling)
         summary = assemble_summary(
             answers,
@@ -245,8 +273,6 @@ class AsyncSummarizer:
             summary = await verify_summary(
                 self._verifier, summary, article, judging, self._verify_prompt
             )
-        if key is not None and self.cache is not None:
-            self.cache.put(key, summary)
         return summary
 
 
@@ -402,7 +428,7 @@ async def asummarize_folder(
         paths = [paths]
     result = FolderResult()
     sources = iter_sources(paths, max_bytes=chosen.max_bytes, skipped=result.skipped)
-    first = _next_article(sources, result, on_result)
+    first = await _next_article(sources, result, on_result)
     if first is None:
         return result
     kept: dict[int, ArticleSummary | ArticleFailure] = {}
@@ -435,7 +461,7 @@ async def asummarize_folder(
                     await slots.acquire()
                     group.create_task(one(position, article))
                     position += 1
-                    article = _next_article(sources, result, on_result)
+                    article = await _next_article(sources, result, on_result)
         except BaseExceptionGroup as group_error:
             # Re-raise the first real cause (a ConfigError, say), not the group around it.
             raise group_error.exceptions[0] from None
@@ -448,20 +474,25 @@ async def asummarize_folder(
     return result
 
 
-def _next_article(
+async def _next_article(
     sources: Iterator[Article | SourceError],
     result: FolderResult,
     on_result: ResultCallback | None,
 ) -> Article | None:
-    """The next article that reads; files that don't are failures, reported at once."""
-    for loaded in sources:
+    """The next article that reads; files that don't are failures, reported at once.
+
+    Files are read in a worker thread: a slow disk or a large file never stalls the requests
+    in flight, and a stop is served while a file is being read."""
+    while True:
+        loaded = await asyncio.to_thread(next, sources, None)
+        if loaded is None:
+            return None
         if isinstance(loaded, Article):
             return loaded
         failure = _source_failure(loaded)
         result.failures.append(failure)
         if on_result:
             on_result(None, failure)
-    return None
 
 
 @asynccontextmanager

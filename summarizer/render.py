@@ -159,6 +159,9 @@ class OutputWriter:
         self.folder = folder
         self.format = output_format
         self.written: list[Path] = []
+        self.unwritten: list[tuple[Path, str]] = []
+        """Outputs that could not be written (a full disk, a folder gone read-only), and why:
+        the run goes on, and the caller says which."""
         self._taken: set[str] = set()
         self._stems: dict[str, str] = {}  # source path -> output name, chosen in input order
         self._order: dict[str, int] = {}
@@ -167,7 +170,7 @@ class OutputWriter:
         self._unwritten = False
         self._next_checkpoint = 0.0
         self._writes: ThreadPoolExecutor | None = None
-        self._pending: deque[Future[None]] = deque()
+        self._pending: deque[tuple[Path, Future[None]]] = deque()
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -246,27 +249,43 @@ class OutputWriter:
     def _write_in_background(self, path: Path, text: str) -> None:
         if self._writes is None:
             self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarizer-out")
-        self._pending.append(self._writes.submit(write_atomic, path, text))
+        self._pending.append((path, self._writes.submit(write_atomic, path, text)))
         self._drain(keep=self._MAX_PENDING_WRITES)
 
     def _drain(self, *, keep: int) -> None:
-        """Wait until at most ``keep`` writes are pending; raise the first that failed."""
-        while self._pending and (len(self._pending) > keep or self._pending[0].done()):
-            self._pending.popleft().result()
+        """Wait until at most ``keep`` writes are pending; note those that failed."""
+        while self._pending and (len(self._pending) > keep or self._pending[0][1].done()):
+            path, write = self._pending.popleft()
+            try:
+                write.result()
+            except OSError as error:
+                self._failed(path, error)
+
+    def _failed(self, path: Path, error: OSError) -> None:
+        problem = error.strerror or str(error)
+        self.unwritten = [entry for entry in self.unwritten if entry[0] != path]
+        self.unwritten.append((path, problem))
 
     def _assemble(self) -> None:
         started = time.monotonic()
         assert self._spool is not None
         self._spool.flush()
         self._parts.sort()
-        with _atomic_output(self.run_file) as stream:
-            if self.format == "html":
-                head, tail = _html_page("Summaries", len(self._parts))
-                stream.write(head.encode("utf-8"))
-            for _, offset, length in self._parts:
-                stream.write(os.pread(self._spool.fileno(), length, offset))
-            if self.format == "html":
-                stream.write(tail.encode("utf-8"))
+        try:
+            with _atomic_output(self.run_file) as stream:
+                if self.format == "html":
+                    head, tail = _html_page("Summaries", len(self._parts))
+                    stream.write(head.encode("utf-8"))
+                for _, offset, length in self._parts:
+                    stream.write(os.pread(self._spool.fileno(), length, offset))
+                if self.format == "html":
+                    stream.write(tail.encode("utf-8"))
+        except OSError as error:
+            # Tried again at the next checkpoint and at the end; the run goes on meanwhile.
+            self._failed(self.run_file, error)
+            self._next_checkpoint = time.monotonic() + 5.0
+            return
+        self.unwritten = [entry for entry in self.unwritten if entry[0] != self.run_file]
         self._unwritten = False
         if self.run_file not in self.written:
             self.written.append(self.run_file)

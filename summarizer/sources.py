@@ -44,7 +44,9 @@ class LoadResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def load_paths(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
+def load_paths(
+    paths: Iterable[Path | str] | Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> LoadResult:
     """Load every supported file under ``paths`` (folders recursively, in sorted order)."""
     result = LoadResult()
     for loaded in iter_sources(paths, max_bytes=max_bytes, skipped=result.skipped):
@@ -56,7 +58,7 @@ def load_paths(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTE
 
 
 def iter_sources(
-    paths: Iterable[Path | str],
+    paths: Iterable[Path | str] | Path | str,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     skipped: list[tuple[str, str]] | None = None,
@@ -64,15 +66,14 @@ def iter_sources(
     """``load_paths`` one file at a time: each article, or the error of a file that could not
     be read, in input order, read only when asked for -- a run holds only the articles in
     flight, however many the folder has. Files passed over on purpose go to ``skipped``."""
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]  # one path, not the characters of its name
-    paths = [Path(raw) for raw in paths]
+    # One path, not the characters of its name.
+    given = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(p) for p in paths]
     # Symbolic links met inside a folder are followed only to files within the inputs given;
     # a link to anything else (another user's files, /dev/zero) is read only when named.
-    inside = [os.path.realpath(path) for path in paths]
+    inside = [os.path.realpath(path) for path in given]
     seen: set[str] = set()
     passed_over = skipped if skipped is not None else []
-    for path in paths:
+    for path in given:
         if not path.exists() and not path.is_symlink():
             yield SourceError(path, "no such file or folder")
             continue

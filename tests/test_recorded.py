@@ -136,9 +136,9 @@ def test_cli_writes_valid_files_and_reports_bad_inputs(llm_endpoint: str, tmp_pa
 
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert f"{empty}: file holds only whitespace" in result.output
-    assert f"{binary}: binary file" in result.output
-    assert f"{missing}: no such file or folder" in result.output
+    assert f"'{empty}': file holds only whitespace" in result.output
+    assert f"'{binary}': binary file" in result.output
+    assert f"'{missing}': no such file or folder" in result.output
     written = sorted(out.glob("[!.]*"))  # beside the list of outputs (hidden)
     assert [p.name for p in written] == ["004_434d8e9a3390da3a.json"]
     data = json.loads(written[0].read_text())

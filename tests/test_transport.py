@@ -105,7 +105,7 @@ def test_the_cli_reports_a_failed_article_in_one_line_without_library_logs(
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert errors == [
-        f"error: {ARTICLE.path}: the server refused the API key (401): check OPENAI_API_KEY"
+        f"error: '{ARTICLE.path}': the server refused the API key (401): check OPENAI_API_KEY"
     ]
     assert "Max retries exceeded" not in result.output
     assert "Traceback" not in result.output
