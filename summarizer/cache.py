@@ -271,7 +271,10 @@ class ResultCache:
         try:
             yield
         except BaseException:
-            connection.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk): then there is
+            # nothing to undo, and trying would hide the error that matters.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
 
