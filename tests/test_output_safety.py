@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from summarizer.grounding import check_extraction
 from summarizer.models import (
     OUTPUTS_LIST,
     ArticleExtraction,
@@ -16,9 +15,9 @@ from summarizer.models import (
     SummaryMetadata,
     TokenUsage,
 )
-from summarizer.pipeline import build_summary
 from summarizer.render import OutputWriter, render_markdown, write_atomic
 from summarizer.sources import make_article
+from summarizer.summary import build_summary
 
 HOSTILE = make_article(
     "<script>alert(1)</script> Mike Pompeo met officials in Nur-Sultan.\n"
@@ -46,7 +45,7 @@ def _hostile_summary() -> object:
         model="m", backend="local", mode="tools", prompt_version="p@1", usage=TokenUsage(),
         attempts=1, grounding=GroundingReport(proposed=0, verified=0, rejected=0, score=1.0),
     )  # fmt: skip
-    return build_summary(extraction, check_extraction(extraction, HOSTILE), HOSTILE, metadata)
+    return build_summary(extraction, HOSTILE, metadata)
 
 
 def test_markdown_report_escapes_html_and_markdown_from_articles_and_answers() -> None:
