@@ -4,7 +4,10 @@ Two retry policies, both bounded and both counted:
 
 * transport faults (429 honouring Retry-After, 408/409/5xx, timeouts, resets, truncated
   bodies) repeat the same HTTP request after a backoff, inside each attempt; the SDK's own
-  retries are off so there is one policy;
+  retries are off so there is one policy. Each request has one deadline that covers reading
+  its body (a server dripping bytes cannot stretch it), and all repeats of a request fit in
+  ``max_total_seconds``. A server that cannot be reached or does not speak the OpenAI API
+  stops the run (``ConfigError``) rather than failing every article in turn;
 * validation and grounding failures re-ask at once with the error fed back (instructor), up to
   ``max_retries`` times.
 
@@ -63,13 +66,24 @@ LOCAL_REQUEST_TIMEOUT = 1800.0
 
 @dataclass(frozen=True)
 class TransportPolicy:
-    """Bounds of the transport retry policy."""
+    """Bounds of the transport retry policy: ``timeout`` for one request from sending it to
+    the last byte of its answer; ``max_total_seconds`` for all attempts at it and the waits
+    between them, requests in flight included."""
 
     attempts: int = 5
     max_total_seconds: float = 120.0
     initial_wait: float = 1.0
     max_wait: float = 30.0
-    timeout: float = 300.0
+    timeout: float = 90.0
+
+
+# Requests in a row that found the server unreachable or not OpenAI-compatible (each after
+# its whole transport policy) before the run stops; one while the server has never answered.
+UNUSABLE_SERVER_LIMIT = 3
+
+
+class RequestDeadline(Exception):
+    """A request outlived its deadline (``TransportPolicy.timeout``), body included."""
 
 
 def resolve_backend(
@@ -97,14 +111,29 @@ def resolve_backend(
         # (grammar-constrained) is the mode that works there.
         return Backend("local", LOCAL_MODEL_NAME, None, chosen_mode)
     if base_url:
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"OPENAI_BASE_URL must start with http:// or https://: {base_url!r}")
+        _check_base_url(base_url, "--base-url" if options.base_url else "OPENAI_BASE_URL")
         if not model:
             raise ConfigError(
                 "--base-url needs --model: name the model the server serves (e.g. --model llama3.1)"
             )
         return Backend("openai-compatible", model, base_url.rstrip("/"), chosen_mode)
     return Backend("openai", model or DEFAULT_OPENAI_MODEL, None, chosen_mode)
+
+
+def _check_base_url(url: str, option: str) -> None:
+    """A URL the client can connect to: http(s), a host, a valid port."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a port that is not a number in range
+    except ValueError as error:
+        raise ConfigError(f"{option} {url!r} is not a valid URL ({error})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise ConfigError(
+            f"{option} {url!r} is not a server URL: it needs http:// or https:// and a host, "
+            "e.g. http://localhost:11434/v1"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,10 +221,18 @@ class RateLimiter:
 
     WINDOW_SECONDS = 60.0
 
-    def __init__(self, rpm: float | None = None, tpm: float | None = None) -> None:
+    def __init__(
+        self,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         if (rpm is not None and rpm <= 0) or (tpm is not None and tpm <= 0):
             raise ConfigError("--rpm and --tpm must be positive")
         self.rpm, self.tpm = rpm, tpm
+        self._clock, self._sleep = clock, sleep
         self._sent: deque[tuple[float, int]] = deque()
         self._lock = asyncio.Lock()
 
@@ -208,16 +245,19 @@ class RateLimiter:
             return
         async with self._lock:
             while True:
-                now = time.monotonic()
-                while self._sent and now - self._sent[0][0] >= self.WINDOW_SECONDS:
+                now = self._clock()
+                # A start older than the window no longer counts; one exactly a window ago
+                # still does, so no window of WINDOW_SECONDS ever holds more than the limit.
+                while self._sent and now - self._sent[0][0] > self.WINDOW_SECONDS:
                     self._sent.popleft()
                 used = sum(spent for _, spent in self._sent)
-                fits_requests = self.rpm is None or len(self._sent) < self.rpm
+                fits_requests = self.rpm is None or len(self._sent) < int(self.rpm)
                 fits_tokens = self.tpm is None or not self._sent or used + tokens <= self.tpm
                 if fits_requests and fits_tokens:
                     self._sent.append((now, tokens))
                     return
-                await asyncio.sleep(self._sent[0][0] + self.WINDOW_SECONDS - now)
+                # Sleep until the oldest start leaves the window (a clock's tick past it).
+                await self._sleep(max(self._sent[0][0] + self.WINDOW_SECONDS - now, 0) + 1e-3)
 
 
 def estimated_tokens(request: Mapping[str, Any]) -> int:
@@ -247,12 +287,16 @@ class ModelClient:
             # The embedded server shares this machine's CPU: a long answer on a slow or busy
             # machine takes minutes, which is work in progress, not a hung connection.
             transport = (
-                TransportPolicy(timeout=LOCAL_REQUEST_TIMEOUT)
+                TransportPolicy(
+                    timeout=LOCAL_REQUEST_TIMEOUT, max_total_seconds=2 * LOCAL_REQUEST_TIMEOUT
+                )
                 if backend.kind == "local"
                 else TransportPolicy()
             )
         self.transport = transport
         self.limiter = limiter or RateLimiter()
+        self._answered = False  # has the server ever answered this client?
+        self._unusable_in_a_row = 0
         self._api_key = api_key
         self._stack = ExitStack()
         self._openai: openai.AsyncOpenAI | None = None
@@ -361,11 +405,11 @@ class ModelClient:
             if failed:
                 cause = failed[-1].exception
             if cause is not None and _is_api_error(cause):
-                raise _transport_error(cause, exchange) from error
+                raise self._failed_request(cause, exchange) from error
             problem = describe_invalid_answer(cause or error)
         except Exception as error:
             if _is_api_error(error):
-                raise _transport_error(error, exchange) from error
+                raise self._failed_request(error, exchange) from error
             raise
         return Attempt(
             raw=exchange.raw,
@@ -398,6 +442,29 @@ class ModelClient:
             answers=attempts,
         )
 
+    def _failed_request(self, error: BaseException, exchange: _Exchange) -> Exception:
+        """The error for a request whose transport policy ran out: a ``ModelError`` for the
+        article, or, when the server is unreachable or not OpenAI-compatible request after
+        request, a ``ConfigError`` that stops the run (no point paying the policy per article)."""
+        failure = _transport_error(error, exchange)
+        if not _server_unusable(error):
+            self._unusable_in_a_row = 0
+            return failure
+        self._unusable_in_a_row += 1
+        if self._unusable_in_a_row < (UNUSABLE_SERVER_LIMIT if self._answered else 1):
+            return failure
+        where = self._server_url()
+        repeated = f" for {self._unusable_in_a_row} requests in a row" if self._answered else ""
+        return ConfigError(
+            f"stopping: the model server at {where} {_unusable_reason(error)}{repeated} "
+            f"({server_says(error)}); check --base-url and --model"
+        )
+
+    def _server_url(self) -> str:
+        if self._openai is not None:
+            return str(self._openai.base_url).rstrip("/")
+        return self.backend.base_url or "https://api.openai.com/v1"
+
     def _structured_create(
         self, client: openai.AsyncOpenAI, exchange: _Exchange
     ) -> Callable[..., Awaitable[Any]]:
@@ -413,9 +480,21 @@ class ModelClient:
 
         raw_create = client.chat.completions.create
         policy, limiter = self.transport, self.limiter
+        client_state = self
 
         def count_retry(_state: RetryCallState) -> None:
             exchange.transport_retries += 1
+
+        async def create_within_deadline(started: float, **kwargs: Any) -> Any:
+            # One deadline for the whole request, body included: the SDK's timeout applies to
+            # each read, so a server sending a byte a second would never trip it.
+            remaining = policy.max_total_seconds - (time.monotonic() - started)
+            deadline = max(0.0, min(policy.timeout, remaining))
+            try:
+                async with asyncio.timeout(deadline):
+                    return await raw_create(**kwargs)
+            except TimeoutError as error:
+                raise RequestDeadline(f"no complete answer within {deadline:g} s") from error
 
         async def create(**kwargs: Any) -> Any:
             if "tools" in kwargs:
@@ -425,17 +504,21 @@ class ModelClient:
                 kwargs["extra_body"] = {"tools": kwargs.pop("tools")}
             retrying = AsyncRetrying(
                 retry=retry_if_exception(is_transient),
+                # The waits and the requests together stay within max_total_seconds.
                 stop=stop_after_attempt(policy.attempts)
                 | stop_after_delay(policy.max_total_seconds),
                 wait=_backoff(policy),
                 before_sleep=count_retry,
                 reraise=True,
             )
+            started = time.monotonic()
             async for attempt in retrying:
                 with attempt:
                     await limiter.acquire(estimated_tokens(kwargs))
-                    response = await raw_create(**kwargs)
+                    response = await create_within_deadline(started, **kwargs)
             exchange.record(response)
+            client_state._answered = True
+            client_state._unusable_in_a_row = 0
             return response
 
         return cast(
@@ -458,11 +541,16 @@ class _Exchange:
         self.raw = _answer_text(response)
         usage = getattr(response, "usage", None)
         if usage is not None:
+            # A server's counts are not trusted to be sane: a negative one would lower totals.
             self.usage = self.usage + TokenUsage(
-                prompt_tokens=usage.prompt_tokens or 0,
-                completion_tokens=usage.completion_tokens or 0,
-                total_tokens=usage.total_tokens or 0,
+                prompt_tokens=_count(usage.prompt_tokens),
+                completion_tokens=_count(usage.completion_tokens),
+                total_tokens=_count(usage.total_tokens),
             )
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and value > 0 else 0
 
 
 def prepared_request(
@@ -535,9 +623,13 @@ def is_transient(error: BaseException) -> bool:
     """Faults worth repeating the same request for."""
     import openai
 
-    if isinstance(error, openai.APIConnectionError):  # includes timeouts and resets
+    if isinstance(error, (openai.APIConnectionError, RequestDeadline)):  # timeouts, resets
         return True
     if isinstance(error, openai.APIStatusError):
+        # 501 Not Implemented and 505: the server does not do this at all; asking again
+        # cannot help.
+        if error.status_code in {501, 505}:
+            return False
         return error.status_code in {408, 409, 429} or error.status_code >= 500
     # A 200 whose body was cut off mid-JSON.
     return isinstance(error, (openai.APIResponseValidationError, json.JSONDecodeError))
@@ -578,9 +670,10 @@ def _backoff(policy: TransportPolicy) -> Callable[[RetryCallState], float]:
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         hinted = _retry_after_seconds(error)
-        if hinted is not None:
-            return min(hinted, policy.max_total_seconds)
-        return float(exponential(state))
+        chosen = hinted if hinted is not None else float(exponential(state))
+        # Never wait past the total bound: the last attempt gets what time is left.
+        left = policy.max_total_seconds - (state.seconds_since_start or 0.0)
+        return max(0.0, min(chosen, left))
 
     return wait
 
@@ -588,13 +681,69 @@ def _backoff(policy: TransportPolicy) -> Callable[[RetryCallState], float]:
 def _is_api_error(error: BaseException | None) -> bool:
     import openai
 
-    return isinstance(error, (openai.APIError, json.JSONDecodeError))
+    return isinstance(error, (openai.APIError, json.JSONDecodeError, RequestDeadline))
+
+
+def _server_unusable(error: BaseException) -> bool:
+    """Faults that say the server, not this request, is the problem: no connection, no such
+    endpoint, not implemented, or answers that are not the OpenAI API's JSON."""
+    import openai
+
+    if isinstance(error, openai.APITimeoutError):
+        return False  # a slow answer is not a wrong server
+    if isinstance(error, openai.APIConnectionError):
+        return True
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in {404, 405, 501, 505} or _looks_like_html(error)
+    return isinstance(error, openai.APIResponseValidationError)
+
+
+def _unusable_reason(error: BaseException) -> str:
+    import openai
+
+    if isinstance(error, openai.APIConnectionError):
+        return "cannot be reached"
+    return "does not answer as an OpenAI-compatible API"
+
+
+def _looks_like_html(error: BaseException) -> bool:
+    response = getattr(error, "response", None)
+    content_type = str(getattr(response, "headers", {}).get("content-type", ""))
+    return "html" in content_type.lower()
+
+
+_TAG = re.compile(r"<[^>]*>")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def server_says(error: BaseException, limit: int = 160) -> str:
+    """What a server's error answer says, as one short clean line: the ``message`` of an
+    OpenAI-style JSON error, the title or text of an HTML page, else the first line; cut at a
+    word boundary."""
+    body = getattr(error, "body", None)
+    text: str | None = None
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        text = str(message) if message else None
+    elif isinstance(body, str) and body.strip():
+        text = body
+    if text is None:
+        text = str(getattr(error, "message", None) or error)
+    if "<" in text and ">" in text:
+        title = _TITLE.search(text)
+        text = title.group(1) if title else _TAG.sub(" ", text)
+    text = " ".join(text.split())  # one line, whatever the server sent
+    text = re.sub(r"^Error code: \d+ - ", "", text)
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " ..."
+    return text
 
 
 def _transport_error(error: BaseException, exchange: _Exchange) -> ModelError:
     import openai
 
-    detail = _first_line(str(error))
+    detail = server_says(error)
     if isinstance(error, openai.AuthenticationError):
         message = "the server refused the API key (401): check OPENAI_API_KEY"
     elif isinstance(error, openai.NotFoundError):
@@ -603,6 +752,8 @@ def _transport_error(error: BaseException, exchange: _Exchange) -> ModelError:
         message = f"cannot reach the model server ({detail}); check --base-url and the network"
     elif isinstance(error, openai.APIStatusError):
         message = f"the model server answered {error.status_code}: {detail}"
+    elif isinstance(error, RequestDeadline):
+        message = f"the model server gave {detail}"
     else:
         message = f"the model server's answer was unreadable: {detail}"
     if exchange.transport_retries:

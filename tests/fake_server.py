@@ -20,7 +20,20 @@ from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("429", "429-ms", "500", "503", "hang", "reset", "truncated", "401")
+FAULTS = (
+    "429", "429-ms", "500", "503", "hang", "reset", "truncated", "401",
+    "drip", "501-html", "context-overflow", "ok",
+)  # fmt: skip
+# What a web server that is not an OpenAI-compatible API answers to POST /v1/chat/completions.
+NOT_IMPLEMENTED_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>501 Not Implemented</title></head>\n<body>\n"
+    b"<h1>Not Implemented</h1>\n<p>POST to /v1/chat/completions not supported.</p>\n"
+    b"<hr><address>Apache/2.4.41 Server at 127.0.0.1</address>\n</body></html>\n"
+)
+CONTEXT_OVERFLOW = (
+    "This model's maximum context length is 8192 tokens. However, your messages resulted in "
+    "12873 tokens. Please reduce the length of the messages."
+)
 
 
 class _Server(ThreadingHTTPServer):
@@ -38,6 +51,8 @@ class FakeModelServer:
         *,
         latency: float = 0.0,
         hang_seconds: float = 3.0,
+        drip_seconds: float = 0.5,
+        usage_sign: int = 1,
         retry_after: str = "0.2",
         grounded: bool = False,
         jitter: float = 0.0,
@@ -49,6 +64,8 @@ class FakeModelServer:
             raise ValueError(f"unknown faults {unknown}")
         self.latency = latency
         self.hang_seconds = hang_seconds
+        self.drip_seconds = drip_seconds  # between the 20 pieces of a dripped answer
+        self.usage_sign = usage_sign  # -1: a broken server reporting negative token counts
         self.retry_after = retry_after
         self.grounded = grounded
         self.jitter = jitter  # extra latency, uniform in [0, jitter): answers overtake others
@@ -112,6 +129,31 @@ class FakeModelServer:
                     self._send_json(429, _error("rate limited"), {"retry-after-ms": "150"})
                 elif fault in ("500", "503", "401"):
                     self._send_json(int(fault), _error(f"fault {fault}"))
+                elif fault == "drip":
+                    # Every read gets a byte in time, so only a deadline on the whole
+                    # request can end it.
+                    payload = json.dumps(_completion(body, server.grounded)).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    piece = len(payload) // 20 + 1
+                    for start in range(0, len(payload), piece):
+                        self.wfile.write(payload[start : start + piece])
+                        self.wfile.flush()
+                        time.sleep(server.drip_seconds)
+                elif fault == "501-html":
+                    self.send_response(501)
+                    self.send_header("Content-Type", "text/html; charset=iso-8859-1")
+                    self.send_header("Content-Length", str(len(NOT_IMPLEMENTED_PAGE)))
+                    self.end_headers()
+                    self.wfile.write(NOT_IMPLEMENTED_PAGE)
+                elif fault == "context-overflow":
+                    overflow = _error(CONTEXT_OVERFLOW)
+                    overflow["error"].update(
+                        type="invalid_request_error", code="context_length_exceeded"
+                    )
+                    self._send_json(400, overflow)
                 elif fault == "hang":
                     time.sleep(server.hang_seconds)
                     self.close_connection = True
@@ -134,7 +176,9 @@ class FakeModelServer:
                     with server._lock:
                         server.completions += 1
                         scripted = server.answers.pop(0) if server.answers else None
-                    self._send_json(200, _completion(body, server.grounded, scripted))
+                    answer = _completion(body, server.grounded, scripted)
+                    answer["usage"] = {k: v * server.usage_sign for k, v in answer["usage"].items()}
+                    self._send_json(200, answer)
 
             def _send_json(
                 self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None
