@@ -11,8 +11,8 @@ import os
 import re
 import signal
 import sys
-import time
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
