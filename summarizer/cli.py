@@ -457,7 +457,7 @@ def _quiet_library_loggers(verbose: bool) -> None:
 
 
 def _usage_error(message: str) -> None:
-    stderr.print(f"[red]error:[/red] {message}", highlight=False)
+    stderr.print(f"[red]error:[/red] {_plain(message)}", highlight=False)
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -497,11 +497,16 @@ def _plain(text: object) -> str:
     return escape(value)
 
 
-def _quoted(path: object) -> str:
+def _name(path: object) -> str:
     """A file name as shown in messages: quoted, with any control character written as an
-    escape (a newline in a name cannot split the line), and no rich markup interpreted."""
+    escape (a newline in a name cannot split the line)."""
     shown = _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode(), str(path))
-    return escape(f"'{shown}'")
+    return f"'{shown}'"
+
+
+def _quoted(path: object) -> str:
+    """``_name`` for rich: no markup in the name is interpreted."""
+    return escape(_name(path))
 
 
 def _os_problem(error: OSError) -> str:
@@ -516,12 +521,12 @@ def _check_output_folder(out: Path) -> None:
     after an hour of summarising would be too late to say so."""
     try:
         if out.exists() and not out.is_dir():
-            _usage_error(f"--out {_quoted(out)} is a file, not a folder")
+            _usage_error(f"--out {_name(out)} is a file, not a folder")
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out, prefix=".summarizer-probe-"):
             pass
     except OSError as error:
-        _usage_error(f"cannot write to the output folder {_quoted(out)}: {_plain(error.strerror)}")
+        _usage_error(f"cannot write to the output folder {_name(out)}: {error.strerror}")
 
 
 def _report_unwritten(writer: OutputWriter) -> bool:
@@ -649,7 +654,7 @@ class _Progress:
         path = getattr(outcome, "path", None) or outcome.metadata.source_path
         elapsed = time.monotonic() - self._started
         stderr.print(
-            f"[{self._done}/{self._total}] {escape(path)} done after {elapsed:,.0f} s",
+            f"[{self._done}/{self._total}] {_quoted(path)} done after {elapsed:,.0f} s",
             highlight=False,
         )
 
@@ -668,7 +673,7 @@ def _print_table(result: FolderResult, rows: _Rows, writer: OutputWriter) -> Non
     if len(ordered) > _Rows.SHOWN:
         stdout.print(f"... and {len(ordered) - _Rows.SHOWN:,} more", highlight=False)
     usage = result.usage
-    where = f" in {writer.folder}/" if writer.written else ""
+    where = f" in {_plain(writer.folder)}/" if writer.written else ""
     cached = (
         f", {result.cache_hits} from cache ({result.tokens_saved:,} tokens saved)"
         if result.cache_hits
@@ -706,7 +711,7 @@ def _open_cache(cache_dir: Path | None) -> Any:
             warnings.simplefilter("ignore")  # the notices are printed below, once
             cache = ResultCache(cache_dir or default_cache_dir())
     except ConfigError as error:
-        _usage_error(_plain(error))
+        _usage_error(str(error))
     for notice in cache.notices:
         stderr.print(f"[yellow]warning:[/yellow] {_plain(notice)}", highlight=False)
     return cache
@@ -718,7 +723,7 @@ def cache_stats(cache_dir: CacheDirOption = None) -> None:
         stats = cache.stats()
     run = stats.last_run
     stdout.print(
-        f"cache: {stats.path}\n"
+        f"cache: {_plain(stats.path)}\n"
         f"entries: {stats.entries:,}\n"
         f"size: {stats.size_bytes / 1_000_000:,.2f} MB\n"
         f"tokens stored: {stats.tokens_stored:,}\n"
@@ -732,7 +737,7 @@ def cache_stats(cache_dir: CacheDirOption = None) -> None:
 def cache_clear(cache_dir: CacheDirOption = None) -> None:
     with _open_cache(cache_dir) as cache:
         removed = cache.clear()
-    stdout.print(f"removed {removed:,} cached result(s) from {cache.path}", highlight=False)
+    stdout.print(f"removed {removed:,} cached result(s) from {_plain(cache.path)}", highlight=False)
 
 
 @cache_app.command("path", help="Print the cache file's path.")
