@@ -55,7 +55,7 @@ def normalise_sentence_ref(value: Any) -> Any:
 # the pattern out of the JSON schema.
 SentenceId = Annotated[
     str,
-    StringConstraints(pattern=r"^S[1-9][0-9]{0,3}$"),
+    StringConstraints(pattern=r"^S[1-9][0-9]{0,5}$"),  # S1 to S999999: 5 MB of text fits
     BeforeValidator(normalise_sentence_ref),
 ]
 Evidence = Annotated[

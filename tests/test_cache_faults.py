@@ -129,3 +129,9 @@ def test_a_cache_dir_that_is_a_file_is_a_config_error_naming_the_option(tmp_path
     with pytest.raises(ConfigError, match="cache_dir"):
         summarize_folder([folder], model="fake-model", base_url="http://127.0.0.1:9/v1",
                          cache_dir=not_a_folder)  # fmt: skip
+
+
+def test_a_bad_mode_in_a_library_call_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    folder = _articles(tmp_path / "in", 1)
+    with pytest.raises(ConfigError, match="mode"):
+        summarize_folder([folder], model="m", base_url="http://127.0.0.1:9/v1", mode="bogus")

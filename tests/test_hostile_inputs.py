@@ -177,3 +177,19 @@ def test_a_legacy_file_with_one_accent_is_still_cp1252(tmp_path: Path) -> None:
     path.write_bytes("The café reopened on Monday.".encode("cp1252"))
     (article,) = load_paths([path]).articles
     assert "café" in article.text
+
+
+def test_sentence_ids_past_s9999_are_valid_citations_and_stay_bounded() -> None:
+    from pydantic import ValidationError
+
+    from summarizer.models import ArticleExtraction
+
+    actor = {"name": "Ann Lee", "kind": "person", "role": "mayor"}
+    cited = ArticleExtraction.model_validate(
+        {"headline": "A long record.", "who": [{**actor, "evidence": ["S10001", "S999999"]}]}
+    )
+    assert cited.who[0].evidence == ["S10001", "S999999"]
+    with pytest.raises(ValidationError):
+        ArticleExtraction.model_validate(
+            {"headline": "A long record.", "who": [{**actor, "evidence": ["S1000000"]}]}
+        )
