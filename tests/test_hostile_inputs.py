@@ -193,3 +193,26 @@ def test_sentence_ids_past_s9999_are_valid_citations_and_stay_bounded() -> None:
         ArticleExtraction.model_validate(
             {"headline": "A long record.", "who": [{**actor, "evidence": ["S1000000"]}]}
         )
+
+
+def test_files_are_read_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from summarizer import summarize_folder
+    from tests.fake_server import FakeModelServer
+
+    for number in range(3):
+        (tmp_path / f"s{number}.txt").write_text(STORY)
+    readers: list[str] = []
+    real_read = sources._read_regular_file
+
+    def recording_read(path: Path, max_bytes: int) -> bytes:
+        readers.append(threading.current_thread().name)
+        return real_read(path, max_bytes)
+
+    monkeypatch.setattr(sources, "_read_regular_file", recording_read)
+    with FakeModelServer() as server:
+        result = summarize_folder([tmp_path], base_url=server.base_url, model="m", cache=False)
+    assert result.summarised == 3
+    assert len(readers) == 3
+    assert threading.main_thread().name not in readers
