@@ -135,3 +135,34 @@ def test_a_bad_mode_in_a_library_call_is_a_config_error_naming_it(tmp_path: Path
     folder = _articles(tmp_path / "in", 1)
     with pytest.raises(ConfigError, match="mode"):
         summarize_folder([folder], model="m", base_url="http://127.0.0.1:9/v1", mode="bogus")
+
+
+def test_a_claim_by_a_live_process_holds_and_a_dead_or_expired_one_is_taken_over(
+    tmp_path: Path,
+) -> None:
+    import os
+    import socket
+    import subprocess
+    import time
+
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # its pid now names no process
+    with ResultCache(tmp_path) as ours, ResultCache(tmp_path) as other:
+        assert other.claim("live")  # another process's claim, alive (this pid)
+        assert not ours.claim("live")
+        assert ours.peek("live") is None
+        other.release("live")
+        assert ours.claim("live")
+
+        rows = [
+            ("dead", "gone", socket.gethostname(), finished.pid, time.time() + 900),
+            ("expired", "old", "another-host", os.getpid(), time.time() - 1),
+            ("elsewhere", "far", "another-host", 1, time.time() + 900),
+        ]
+        db = sqlite3.connect(tmp_path / FILE_NAME)
+        db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?)", rows)
+        db.commit()
+        db.close()
+        assert ours.claim("dead")
+        assert ours.claim("expired")
+        assert not ours.claim("elsewhere")  # a live claim on another machine is honoured
