@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -132,13 +132,18 @@ def output_stem(summary: ArticleSummary, taken: set[str]) -> str:
     return _stem_for(summary.metadata.source_path, taken, summary.metadata.article_id)
 
 
-def _stem_for(source_path: str, taken: set[str], salt: str = "") -> str:
+def _stem_for(
+    source_path: str,
+    taken: set[str],
+    salt: str = "",
+    occupied: Callable[[str], bool] = lambda _stem: False,
+) -> str:
     source, _, record = source_path.partition("#")
     stem = Path(source).stem or hashlib.sha256(source_path.encode()).hexdigest()[:8]
     if record:  # one record of a JSON/JSONL file: "news#L3" -> "news-L3"
         stem = f"{stem}-{record}"
     candidate, seed = stem, f"{source_path}\n{salt}"
-    while candidate in taken:
+    while candidate in taken or occupied(candidate):
         seed = hashlib.sha256(seed.encode("utf-8", "surrogateescape")).hexdigest()
         candidate = f"{stem}-{seed[:8]}"
     taken.add(candidate)
@@ -164,6 +169,7 @@ class OutputWriter:
         the run goes on, and the caller says which."""
         self._taken: set[str] = set()
         self._stems: dict[str, str] = {}  # source path -> output name, chosen in input order
+        self._outputs_before: set[str] | None = None
         self._order: dict[str, int] = {}
         self._spool: IO[bytes] | None = None
         self._parts: list[tuple[tuple[int, int], int, int]] = []  # (order, offset, length)
@@ -185,13 +191,16 @@ class OutputWriter:
             self._order.setdefault(path, len(self._order))
             # Named in input order, not arrival order: the same inputs get the same names.
             if path not in self._stems:
-                self._stems[path] = _stem_for(path, self._taken)
+                self._stems[path] = _stem_for(path, self._taken, occupied=self._occupied)
 
     def add(self, summary: ArticleSummary, article: Article | None = None) -> Path:
         """Write ``summary`` out; the HTML report also needs its ``article``'s text."""
         if self.format == "json":
-            stem = self._stems.get(summary.metadata.source_path) or output_stem(
-                summary, self._taken
+            stem = self._stems.get(summary.metadata.source_path) or _stem_for(
+                summary.metadata.source_path,
+                self._taken,
+                summary.metadata.article_id,
+                occupied=self._occupied,
             )
             path = self.folder / f"{stem}.json"
             self._write_in_background(path, render_json(summary))
@@ -217,6 +226,14 @@ class OutputWriter:
         if time.monotonic() >= self._next_checkpoint:
             self._assemble()
         return self.run_file
+
+    def _occupied(self, stem: str) -> bool:
+        """A file of that name is there and summarize did not write it (an input, when the
+        output folder is the input folder): it is never overwritten."""
+        name = f"{stem}.json"
+        if self._outputs_before is None:
+            self._outputs_before = _read_listing(self.folder)
+        return (self.folder / name).exists() and name not in self._outputs_before
 
     @property
     def order(self) -> dict[str, int]:

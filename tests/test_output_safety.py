@@ -88,3 +88,18 @@ def test_every_file_written_is_listed_as_an_output(tmp_path: Path) -> None:
     write_atomic(tmp_path / "story.json", "{}")
     listed = (tmp_path / OUTPUTS_LIST).read_text().splitlines()
     assert sorted(listed) == ["report.md", "story.json"]
+
+
+def test_an_input_in_the_output_folder_is_never_overwritten(tmp_path: Path) -> None:
+    article = tmp_path / "a.json"
+    article.write_text('{"text": "The council met on Monday. It approved the budget."}')
+    summary = _hostile_summary()
+    moved = summary.model_copy(  # type: ignore[attr-defined]
+        update={"metadata": summary.metadata.model_copy(update={"source_path": str(article)})}  # type: ignore[attr-defined]
+    )
+    with OutputWriter(tmp_path, "json") as writer:  # -o the input folder itself
+        writer.expect([str(article)])
+        written = writer.add(moved)
+    assert written != article
+    assert written.name.startswith("a-")
+    assert article.read_text().startswith('{"text": "The council met')
