@@ -358,9 +358,9 @@ class ResultCache:
     # Claims: one process asks the model about an article, others wait for its answer
 
     def claim(self, key: str) -> bool:
-        """Claim ``key`` before asking the model about it: True when this process may go
-        ahead (no live claim by another, or no working cache), False while another live
-        process holds it -- then wait for its result (``peek``) and claim again."""
+        """Claim ``key`` before asking the model about it: True when this caller may go ahead
+        (no live claim, or no working cache), False while a live process (this one included)
+        holds it -- then wait for its result (``peek``) and claim again."""
         if self._connection is None or not self._storing:
             return True
         now = time.time()
@@ -369,7 +369,9 @@ class ResultCache:
                 row = self._connection.execute(
                     "SELECT owner, host, pid, expires FROM claims WHERE key = ?", (key,)
                 ).fetchone()
-                if row is not None and row[0] != self._owner and not _stale(row, now):
+                # Held by another process, or by another task of this one asking about the
+                # same text under another file name: wait for that answer.
+                if row is not None and not _stale(row, now):
                     return False
                 self._connection.execute(
                     "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",

@@ -150,6 +150,7 @@ def test_a_claim_by_a_live_process_holds_and_a_dead_or_expired_one_is_taken_over
     with ResultCache(tmp_path) as ours, ResultCache(tmp_path) as other:
         assert other.claim("live")  # another process's claim, alive (this pid)
         assert not ours.claim("live")
+        assert not other.claim("live")  # its own other tasks wait for it too
         assert ours.peek("live") is None
         other.release("live")
         assert ours.claim("live")
@@ -166,3 +167,15 @@ def test_a_claim_by_a_live_process_holds_and_a_dead_or_expired_one_is_taken_over
         assert ours.claim("dead")
         assert ours.claim("expired")
         assert not ours.claim("elsewhere")  # a live claim on another machine is honoured
+
+
+def test_the_same_text_under_two_names_in_one_run_is_paid_once(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "copy-of-a.txt"):
+        (folder / name).write_text("The council met on Monday. It approved the budget.")
+    with FakeModelServer(latency=0.3) as server:
+        result = _run(server, folder, tmp_path / "cache", concurrency=2)
+    assert result.summarised == 2
+    assert len(server.requests) == 1
+    assert result.cache_hits == 1
