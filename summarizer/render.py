@@ -709,8 +709,9 @@ def render_story_markdown(story: StorySummary) -> str:
     report = meta.alignment
     out.append(
         f"*Model:* {_md(meta.model)} · *alignment:* {report.verified} of {report.proposed} "
-        f"proposals confirmed, {report.rejected} rejected, {report.calls} request(s), {report.levels} "
-        f"level(s), {report.tokens:,} tokens" + (" (from cache)" if meta.cache_hit else "")
+        f"proposals confirmed, {report.rejected} rejected, {report.calls} request(s), "
+        f"{report.levels} level(s), {report.tokens:,} tokens"
+        + (" (from cache)" if meta.cache_hit else "")
     )
     if meta.embedded_model:
         out.append(f"\n> **Warning:** {EMBEDDED_MODEL_WARNING}.")
