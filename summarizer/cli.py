@@ -712,8 +712,11 @@ def _open_cache(cache_dir: Path | None) -> Any:
             cache = ResultCache(cache_dir or default_cache_dir())
     except ConfigError as error:
         _usage_error(str(error))
-    for notice in cache.notices:
+    *earlier, last = cache.notices or [""]
+    for notice in earlier if not cache.available else cache.notices:
         stderr.print(f"[yellow]warning:[/yellow] {_plain(notice)}", highlight=False)
+    if not cache.available:  # the commands need the cache itself
+        _usage_error(last)
     return cache
 
 

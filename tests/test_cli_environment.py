@@ -215,3 +215,12 @@ def test_hostile_file_names_and_text_never_reach_the_terminal_raw(tmp_path: Path
     line = _one_error_line(result)
     assert line == f"error: '{folder}/a\\x1b[2J\\nb.txt': file is empty"
     assert "Ministers" in shown  # the headline, shown without the sequences
+
+
+def test_cache_commands_on_a_cache_that_cannot_be_opened_are_exit_2_in_one_line() -> None:
+    result = subprocess.run(
+        _summarize("cache", "stats", "--cache-dir", "/proc/no-such-cache"),
+        env=ENV, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "cannot make the cache folder '/proc/no-such-cache'" in _one_error_line(result)
