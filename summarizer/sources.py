@@ -79,12 +79,14 @@ def iter_sources(
             continue
         if path.is_dir():
             files: list[Path] = []
+            unreadable = False
             for found in _walk(path, passed_over, inside):
                 if isinstance(found, SourceError):
+                    unreadable = unreadable or found.path == str(path)
                     yield found
                 else:
                     files.append(found)
-            if not files:
+            if not files and not unreadable:
                 yield SourceError(path, "folder holds no article files")
             candidates = files
         else:

@@ -216,3 +216,16 @@ def test_files_are_read_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.M
     assert result.summarised == 3
     assert len(readers) == 3
     assert threading.main_thread().name not in readers
+
+
+def test_an_unreadable_folder_named_on_the_command_line_is_one_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(path: object = ".") -> object:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    result = load_paths([tmp_path])
+    assert [(e.path, e.problem) for e in result.errors] == [
+        (str(tmp_path), "folder not read: permission denied")
+    ]
