@@ -703,6 +703,8 @@ def _unusable_reason(error: BaseException) -> str:
 
     if isinstance(error, openai.APIConnectionError):
         return "cannot be reached"
+    if isinstance(error, openai.NotFoundError) and not _looks_like_html(error):
+        return "does not know the model or the endpoint (404)"
     return "does not answer as an OpenAI-compatible API"
 
 
