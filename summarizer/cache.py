@@ -51,6 +51,7 @@ CLAIM_SECONDS = 900.0
 QUICK_CHECK_MAX_BYTES = 256_000_000
 # SQLite result codes meaning the file itself is damaged or not a database.
 _DAMAGED = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 
 
 Stored = TypeVar("Stored", ArticleSummary, StorySummary)
@@ -161,20 +162,35 @@ class ResultCache:
 
     def _open(self) -> sqlite3.Connection | None:
         try:
-            return self._connect_and_check()
+            return self._connect_waiting()
         except sqlite3.DatabaseError as error:
             if not _is_damage(error):
                 self._unavailable(error)
                 return None
             self._set_aside(f"was unusable ({error})")
         try:
-            return self._connect_and_check()
+            return self._connect_waiting()
         except sqlite3.DatabaseError as error:
             self._unavailable(error)
             return None
 
+    def _connect_waiting(self) -> sqlite3.Connection:
+        """``_connect_and_check``, trying again while the file is busy, up to the busy timeout.
+
+        SQLite answers "busy" at once, without its busy handler, when waiting could deadlock
+        (two processes creating the cache together, one switching it to WAL): that is a
+        moment's contention, not a reason to run without the cache."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        while True:
+            try:
+                return self._connect_and_check()
+            except sqlite3.OperationalError as error:
+                if _code(error) not in _BUSY or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
+
     def _unavailable(self, error: sqlite3.Error) -> None:
-        if _code(error) in {"SQLITE_BUSY", "SQLITE_LOCKED"}:
+        if _code(error) in _BUSY:
             why = (
                 f"is busy: another process held it for over {BUSY_TIMEOUT_SECONDS:g} s; "
                 "it is left as it is"

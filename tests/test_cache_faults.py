@@ -179,3 +179,27 @@ def test_the_same_text_under_two_names_in_one_run_is_paid_once(tmp_path: Path) -
     assert result.summarised == 2
     assert len(server.requests) == 1
     assert result.cache_hits == 1
+
+
+def test_two_openers_creating_one_cache_at_once_both_get_it(tmp_path: Path) -> None:
+    """SQLite says "busy" at once, without waiting, when two connections race to create the
+    file and switch it to WAL: a moment's contention, never a reason to run uncached."""
+    import threading
+
+    for attempt in range(40):
+        folder = tmp_path / str(attempt)
+        start = threading.Barrier(2)
+        opened: list[ResultCache] = []
+
+        def open_cache(folder: Path = folder, start: threading.Barrier = start) -> None:
+            start.wait()
+            opened.append(ResultCache(folder))
+
+        threads = [threading.Thread(target=open_cache) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [cache.available for cache in opened] == [True, True], opened[0].notices
+        for cache in opened:
+            cache.close()
