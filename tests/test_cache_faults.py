@@ -191,11 +191,13 @@ def test_two_openers_creating_one_cache_at_once_both_get_it(tmp_path: Path) -> N
         start = threading.Barrier(2)
         opened: list[ResultCache] = []
 
-        def open_cache(folder: Path = folder, start: threading.Barrier = start) -> None:
+        def open_cache(folder: Path, start: threading.Barrier, opened: list[ResultCache]) -> None:
             start.wait()
             opened.append(ResultCache(folder))
 
-        threads = [threading.Thread(target=open_cache) for _ in range(2)]
+        threads = [
+            threading.Thread(target=open_cache, args=(folder, start, opened)) for _ in range(2)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
