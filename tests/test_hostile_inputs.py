@@ -185,13 +185,14 @@ def test_sentence_ids_past_s9999_are_valid_citations_and_stay_bounded() -> None:
     from summarizer.models import ArticleExtraction
 
     actor = {"name": "Ann Lee", "kind": "person", "role": "mayor"}
+    headline = {"text": "A long record.", "evidence": ["S1"]}
     cited = ArticleExtraction.model_validate(
-        {"headline": "A long record.", "who": [{**actor, "evidence": ["S10001", "S999999"]}]}
+        {"headline": headline, "who": [{**actor, "evidence": ["S10001", "S999999"]}]}
     )
     assert cited.who[0].evidence == ["S10001", "S999999"]
     with pytest.raises(ValidationError):
         ArticleExtraction.model_validate(
-            {"headline": "A long record.", "who": [{**actor, "evidence": ["S1000000"]}]}
+            {"headline": headline, "who": [{**actor, "evidence": ["S1000000"]}]}
         )
 
 

@@ -20,8 +20,8 @@ from summarizer.sources import make_article
 from summarizer.summary import build_summary
 
 HOSTILE = make_article(
-    "<script>alert(1)</script> Mike Pompeo met officials in Nur-Sultan.\n"
-    "# Breaking: [click here](javascript:alert(2)) said Mike Pompeo.",
+    "Mike Pompeo met officials in Nur-Sultan.\n"
+    "# Breaking: <script>alert(1)</script> [click here](javascript:alert(2)) said Mike Pompeo.",
     path="news/<img src=x onerror=alert(3)>.txt",
 )
 
@@ -29,7 +29,11 @@ HOSTILE = make_article(
 def _hostile_summary() -> object:
     extraction = ArticleExtraction.model_validate(
         {
-            "headline": "<script>alert(4)</script> # Pompeo | visits",
+            "headline": {
+                "text": "# Breaking: <script>alert(1)</script> [click here](javascript:alert(2)) "
+                "said Mike Pompeo.",
+                "evidence": ["S2"],
+            },
             "who": [
                 {
                     "name": "Mike Pompeo",
@@ -51,12 +55,14 @@ def _hostile_summary() -> object:
 def test_markdown_report_escapes_html_and_markdown_from_articles_and_answers() -> None:
     report = render_markdown([_hostile_summary()])  # type: ignore[list-item]
     assert "<" not in report
-    assert ">" not in report
+    # The only ">" left opens the report's own trust banner (a blockquote).
+    assert [line for line in report.splitlines() if ">" in line and not line.startswith("> ")] == []
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report
     assert "here](javascript:" not in report  # the link is shown as text, not made a link
     assert "\\[click here\\]" in report
     headings = [line for line in report.splitlines() if line.startswith("#")]
     assert headings == [headings[0]] + [h for h in headings[1:] if h.startswith("## ")]
+    assert headings[0].startswith("# \\# Breaking: &lt;script&gt;")  # one heading, ours
     assert "\\*\\*bold\\*\\*" in report
     assert "\\`code\\`" in report
     assert "\\# injected heading" in report
