@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from summarizer import cache as cache_module
 from summarizer import summarize_folder
 from summarizer.cache import FILE_NAME, CacheWarning, ResultCache
 from summarizer.errors import ConfigError
+from summarizer.pipeline import FolderResult
 from tests.fake_server import FakeModelServer
 
 
@@ -24,7 +26,7 @@ def _articles(folder: Path, count: int) -> Path:
     return folder
 
 
-def _run(server: FakeModelServer, folder: Path, cache_dir: Path, **options: object):  # type: ignore[no-untyped-def]
+def _run(server: FakeModelServer, folder: Path, cache_dir: Path, **options: Any) -> FolderResult:
     return summarize_folder(
         [folder], base_url=server.base_url, model="fake-model", cache_dir=cache_dir, **options
     )

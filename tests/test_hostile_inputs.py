@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from summarizer import sources
-from summarizer.sources import OUTPUTS_LIST, load_paths, read_articles
+from summarizer.errors import SourceError
+from summarizer.models import OUTPUTS_LIST
+from summarizer.sources import load_paths, read_articles
 
 STORY = "The council met on Monday. It approved the budget."
 
@@ -38,7 +40,7 @@ def test_a_socket_is_reported(tmp_path: Path) -> None:
         (loaded,) = read_articles(tmp_path / "s.txt")
     finally:
         server.close()
-    assert isinstance(loaded, sources.SourceError)
+    assert isinstance(loaded, SourceError)
     assert "socket" in loaded.problem
 
 
@@ -46,7 +48,7 @@ def test_a_device_named_explicitly_is_not_read_past_the_size_limit(tmp_path: Pat
     link = tmp_path / "zero.txt"
     link.symlink_to("/dev/zero")  # stat says 0 bytes; reading it never ends
     (loaded,) = read_articles(link, max_bytes=1000)
-    assert isinstance(loaded, sources.SourceError)
+    assert isinstance(loaded, SourceError)
     assert "device" in loaded.problem
 
 
@@ -63,9 +65,9 @@ def test_reads_stop_one_byte_past_the_limit_whatever_stat_says(
         read_sizes.append(len(data))
         return data
 
-    monkeypatch.setattr(sources.os, "read", counting_read)
+    monkeypatch.setattr("summarizer.sources.os.read", counting_read)
     (loaded,) = read_articles(path, max_bytes=100)
-    assert isinstance(loaded, sources.SourceError)
+    assert isinstance(loaded, SourceError)
     assert "over the 100-byte limit" in loaded.problem
     assert sum(read_sizes) == 101
 
@@ -108,7 +110,7 @@ def test_an_unreadable_folder_is_a_failure_not_silence(
         def refuse(path: object = ".") -> object:
             if Path(str(path)) == locked:
                 raise PermissionError(13, "Permission denied", str(path))
-            return real_scandir(path)  # type: ignore[arg-type]
+            return real_scandir(str(path))
 
         monkeypatch.setattr(os, "scandir", refuse)
     try:

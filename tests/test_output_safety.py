@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from summarizer.config import OutputFormat
 from summarizer.models import (
     OUTPUTS_LIST,
     ArticleExtraction,
@@ -83,13 +84,13 @@ def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(tmp_path: Pat
     assert len(leftovers) == 1
     assert leftovers[0].stat().st_size == 0
 
-    with OutputWriter(tmp_path, "json") as writer:
+    with OutputWriter(tmp_path, OutputFormat.JSON) as writer:
         writer.add(_hostile_summary())  # type: ignore[arg-type]
     assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_every_file_written_is_listed_as_an_output(tmp_path: Path) -> None:
-    with OutputWriter(tmp_path, "md") as writer:
+    with OutputWriter(tmp_path, OutputFormat.MD) as writer:
         writer.add(_hostile_summary())  # type: ignore[arg-type]
     write_atomic(tmp_path / "story.json", "{}")
     listed = (tmp_path / OUTPUTS_LIST).read_text().splitlines()
@@ -103,7 +104,7 @@ def test_an_input_in_the_output_folder_is_never_overwritten(tmp_path: Path) -> N
     moved = summary.model_copy(  # type: ignore[attr-defined]
         update={"metadata": summary.metadata.model_copy(update={"source_path": str(article)})}  # type: ignore[attr-defined]
     )
-    with OutputWriter(tmp_path, "json") as writer:  # -o the input folder itself
+    with OutputWriter(tmp_path, OutputFormat.JSON) as writer:  # -o the input folder itself
         writer.expect([str(article)])
         written = writer.add(moved)
     assert written != article

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -123,7 +124,7 @@ def test_outputs_with_the_same_name_do_not_overwrite_each_other(tmp_path) -> Non
 def test_same_named_inputs_get_distinct_names_that_do_not_depend_on_finishing_order(
     tmp_path: Path,
 ) -> None:
-    base = _summary()
+    base = cast(ArticleSummary, _summary())
     # Four files called story.txt; two hold the same text (so the same article id).
     paths = [f"{folder}/story.txt" for folder in ("a", "b", "c", "d")]
     summaries = [
@@ -133,7 +134,7 @@ def test_same_named_inputs_get_distinct_names_that_do_not_depend_on_finishing_or
     names = []
     for arrival in ([0, 1, 2, 3], [3, 1, 0, 2]):
         out = tmp_path / "-".join(map(str, arrival))
-        with OutputWriter(out, "json") as writer:
+        with OutputWriter(out, OutputFormat.JSON) as writer:
             writer.expect(paths)
             written = {
                 arrival_index: writer.add(summaries[arrival_index]) for arrival_index in arrival

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import Backend, ConfigError, ModelError, Summarizer, load_file, summarize_folder
+from summarizer.config import Mode
 from summarizer.llm import RateLimiter, TransportPolicy
 from tests.conftest import ROOT, SEEDS
 from tests.fake_server import FakeModelServer
@@ -25,7 +26,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def _summarize(server: FakeModelServer, policy: TransportPolicy):  # type: ignore[no-untyped-def]
-    backend = Backend("openai-compatible", "fake-model", server.base_url, "tools")
+    backend = Backend("openai-compatible", "fake-model", server.base_url, Mode.TOOLS)
     with Summarizer(backend, transport=policy) as summarizer:
         return summarizer.summarize(ARTICLE)
 
