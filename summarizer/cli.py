@@ -311,16 +311,16 @@ def summarize(
             )
     except SummarizerError as error:
         stderr.print(f"[red]error:[/red] {_plain(error)}", highlight=False)
-        _report_unwritten(writer)
+        _report_unwritten(writer, cached=not no_cache)
         raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:
         stderr.print("[red]interrupted[/red]: finished outputs are kept; run again to resume.")
-        _report_unwritten(writer)
+        _report_unwritten(writer, cached=not no_cache)
         raise typer.Exit(130) from None
     except OSError as error:
         # The machine, not the input: a full disk, a folder that went read-only, ...
         stderr.print(f"[red]error:[/red] {_os_problem(error)}", highlight=False)
-        _report_unwritten(writer)
+        _report_unwritten(writer, cached=not no_cache)
         raise typer.Exit(EXIT_USAGE) from None
 
     story_summary = None
@@ -332,7 +332,7 @@ def summarize(
         for path, why in result.skipped:
             stderr.print(f"skipped {_quoted(path)}: {_plain(why)}", highlight=False)
     _print_table(result, rows, writer)
-    if _report_unwritten(writer):
+    if _report_unwritten(writer, cached=not no_cache):
         raise typer.Exit(EXIT_FAILED_ARTICLES)
     if story_summary is not None:
         _write_story(story_summary, out, output_format)
@@ -529,12 +529,13 @@ def _check_output_folder(out: Path) -> None:
         _usage_error(f"cannot write to the output folder {_name(out)}: {error.strerror}")
 
 
-def _report_unwritten(writer: OutputWriter) -> bool:
+def _report_unwritten(writer: OutputWriter, *, cached: bool) -> bool:
     """Say which outputs could not be written (a full disk, a folder gone read-only)."""
+    again = "the results are in the cache: run again" if cached else "run again"
     for path, problem in writer.unwritten:
         stderr.print(
             f"[red]error:[/red] not written: {_quoted(path)}: {_plain(problem)} "
-            "(the results are in the cache: run again once fixed)",
+            f"({again} once fixed)",
             highlight=False,
         )
     return bool(writer.unwritten)
