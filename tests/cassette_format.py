@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
-NAME = "yaml_readable_json"
+# Registered under the name of vcrpy's own YAML serializer, which it replaces: pytest-recording
+# names cassette files after the serializer, and they stay *.yaml.
+NAME = "yaml"
 
 
 def _to_readable(body: Any) -> Any:
