@@ -15,14 +15,15 @@ from typer.testing import CliRunner
 from summarizer import Backend, Summarizer, load_file, summarize_folder
 from summarizer.cache import FILE_NAME, AnswerConditions, CacheWarning, ResultCache
 from summarizer.cli import app
+from summarizer.config import Mode
 from tests.conftest import ROOT, SEEDS
 from tests.fake_server import FakeModelServer
 
 SEED = SEEDS / "004_434d8e9a3390da3a.txt"
 
 
-def _run(server: FakeModelServer, cache_dir: Path, **options: object) -> object:
-    defaults: dict[str, object] = {
+def _run(server: FakeModelServer, cache_dir: Path, **options: Any) -> Any:
+    defaults: dict[str, Any] = {
         "base_url": server.base_url,
         "model": "fake-model",
         "cache_dir": cache_dir,
@@ -35,13 +36,13 @@ def test_a_rerun_over_unchanged_articles_costs_no_tokens(tmp_path: Path) -> None
         first = _run(server, tmp_path)
         second = _run(server, tmp_path)
     assert len(server.requests) == 1
-    assert first.summaries[0].metadata.cache_hit is False  # type: ignore[attr-defined]
-    assert second.summaries[0].metadata.cache_hit is True  # type: ignore[attr-defined]
-    assert second.usage.total_tokens == 0  # type: ignore[attr-defined]
-    assert second.tokens_saved == first.usage.total_tokens > 0  # type: ignore[attr-defined]
-    assert second.summaries[0].model_dump(exclude={"metadata"}) == first.summaries[  # type: ignore[attr-defined]
-        0
-    ].model_dump(exclude={"metadata"})
+    assert first.summaries[0].metadata.cache_hit is False
+    assert second.summaries[0].metadata.cache_hit is True
+    assert second.usage.total_tokens == 0
+    assert second.tokens_saved == first.usage.total_tokens > 0
+    assert second.summaries[0].model_dump(exclude={"metadata"}) == first.summaries[0].model_dump(
+        exclude={"metadata"}
+    )
 
 
 @pytest.mark.parametrize(
@@ -61,7 +62,7 @@ def test_changing_what_shapes_the_answer_misses(tmp_path: Path, change: dict[str
         _run(server, tmp_path)
         changed = _run(server, tmp_path, **change)
     assert len(server.requests) == 2
-    assert not changed.summaries[0].metadata.cache_hit  # type: ignore[attr-defined]
+    assert not changed.summaries[0].metadata.cache_hit
 
 
 def test_another_server_misses(tmp_path: Path) -> None:
@@ -123,8 +124,8 @@ def test_no_cache_and_refresh(tmp_path: Path) -> None:
         refreshed = _run(server, tmp_path, refresh=True)
         after = _run(server, tmp_path)
     assert len(server.requests) == 3
-    assert not refreshed.summaries[0].metadata.cache_hit  # type: ignore[attr-defined]
-    assert after.summaries[0].metadata.cache_hit  # type: ignore[attr-defined]
+    assert not refreshed.summaries[0].metadata.cache_hit
+    assert after.summaries[0].metadata.cache_hit
 
 
 def test_no_cache_writes_no_cache_file(tmp_path: Path) -> None:
@@ -167,7 +168,7 @@ def test_an_entry_that_no_longer_validates_is_a_miss(tmp_path: Path) -> None:
         with pytest.warns(CacheWarning, match="no longer validates"):
             rerun = _run(server, tmp_path)
     assert len(server.requests) == 2
-    assert not rerun.summaries[0].metadata.cache_hit  # type: ignore[attr-defined]
+    assert not rerun.summaries[0].metadata.cache_hit
 
 
 def test_cache_commands(tmp_path: Path) -> None:
@@ -227,7 +228,7 @@ def test_two_processes_share_one_cache_without_corrupting_it(tmp_path: Path) -> 
 def test_summarizer_without_a_cache_never_touches_one(tmp_path: Path) -> None:
     article = load_file(SEED)
     with FakeModelServer() as server:
-        backend = Backend("openai-compatible", "fake-model", server.base_url, "tools")
+        backend = Backend("openai-compatible", "fake-model", server.base_url, Mode.TOOLS)
         with Summarizer(backend) as summarizer:
             summarizer.summarize(article)
             summarizer.summarize(article)
@@ -251,7 +252,7 @@ def test_each_version_of_the_rules_is_part_of_the_article_key(
         monkeypatch.setattr(importlib.import_module(module), constant, "changed")
         changed = _run(server, tmp_path)
     assert len(server.requests) == 2
-    assert not changed.summaries[0].metadata.cache_hit  # type: ignore[attr-defined]
+    assert not changed.summaries[0].metadata.cache_hit
 
 
 def _conditions(**change: object) -> AnswerConditions:

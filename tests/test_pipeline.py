@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import cast
+from typing import Any
 
 import pytest
 
+from summarizer.config import OutputFormat
 from summarizer.dates import resolve_date
 from summarizer.grounding import check_extraction
 from summarizer.llm import Attempt
@@ -21,7 +22,7 @@ from summarizer.models import (
     SummaryMetadata,
     TokenUsage,
 )
-from summarizer.render import OutputFormat, OutputWriter, render_json, render_markdown
+from summarizer.render import OutputWriter, render_json, render_markdown
 from summarizer.sources import make_article
 from summarizer.summary import CheckedAnswer, assemble_summary, build_summary
 from tests.test_grounding import ARTICLE
@@ -51,7 +52,7 @@ def _metadata() -> SummaryMetadata:
     )  # fmt: skip
 
 
-def _summary() -> object:
+def _summary() -> ArticleSummary:
     extraction = ArticleExtraction.model_validate(
         {
             "headline": {"text": "[S1] Pompeo visits Nur-Sultan.", "evidence": ["S1"]},
@@ -106,13 +107,13 @@ def test_markdown_report_quotes_evidence_and_keeps_rejected_apart() -> None:
     assert "| more than 300 | at_least: 300– |" in report
 
 
-def test_outputs_with_the_same_name_do_not_overwrite_each_other(tmp_path) -> None:
+def test_outputs_with_the_same_name_do_not_overwrite_each_other(tmp_path: Path) -> None:
     first = _summary()
     other = make_article("Another text.", path="elsewhere/hand-made.txt")
     second = first.model_copy(
         update={"metadata": first.metadata.model_copy(update={"article_id": other.id})}
     )
-    with OutputWriter(tmp_path, "json") as writer:
+    with OutputWriter(tmp_path, OutputFormat.JSON) as writer:
         paths = [writer.add(first), writer.add(second)]
     assert [p.read_text() for p in paths] == [render_json(first), render_json(second)]
     assert paths[0].name == "hand-made.json"
@@ -124,7 +125,7 @@ def test_outputs_with_the_same_name_do_not_overwrite_each_other(tmp_path) -> Non
 def test_same_named_inputs_get_distinct_names_that_do_not_depend_on_finishing_order(
     tmp_path: Path,
 ) -> None:
-    base = cast(ArticleSummary, _summary())
+    base = _summary()
     # Four files called story.txt; two hold the same text (so the same article id).
     paths = [f"{folder}/story.txt" for folder in ("a", "b", "c", "d")]
     summaries = [
@@ -173,7 +174,7 @@ def test_run_files_list_articles_in_input_order_whatever_order_they_finish(
 
 def test_a_run_file_on_disk_is_whole_at_every_checkpoint(tmp_path: Path) -> None:
     articles = [make_article(f"Story number {n} happened.", path=f"in/{n}.txt") for n in range(3)]
-    with OutputWriter(tmp_path, "jsonl") as writer:
+    with OutputWriter(tmp_path, OutputFormat.JSONL) as writer:
         writer.add(_summary_of(articles[0]), articles[0])  # the first result is written at once
         assert len(writer.run_file.read_text().splitlines()) == 1
         writer.add(_summary_of(articles[1]), articles[1])
@@ -213,7 +214,7 @@ def _answers(*raw_answers: str, tokens: int = 0) -> list[CheckedAnswer]:
 
 
 def test_items_verified_in_any_answer_are_kept_once_and_the_rest_rejected() -> None:
-    rich = {
+    rich: dict[str, Any] = {
         "headline": {"text": "Pompeo visits.", "evidence": ["S1"]},
         "who": [
             {
@@ -367,14 +368,14 @@ def test_a_transport_failure_during_a_reask_keeps_the_answers_so_far() -> None:
                 original = summarizer.client.ask
                 calls = 0
 
-                async def ask_then_fail(*args: object, **kwargs: object) -> object:
+                async def ask_then_fail(*args: Any, **kwargs: Any) -> Any:
                     nonlocal calls
                     calls += 1
                     if calls == 2:  # the re-ask meets a server error
                         server.faults.append("500")
-                    return await original(*args, **kwargs)  # type: ignore[arg-type]
+                    return await original(*args, **kwargs)
 
-                summarizer.client.ask = ask_then_fail  # type: ignore[method-assign]
+                setattr(summarizer.client, "ask", ask_then_fail)  # noqa: B010
                 return await summarizer.summarize(ARTICLE)
 
         summary = run_sync(run())

@@ -27,6 +27,7 @@ from summarizer import (
 )
 from summarizer.cache import ResultCache
 from summarizer.cli import app
+from summarizer.config import Mode
 from summarizer.local import MODEL_ALIAS
 from summarizer.models import Article, ArticleSummary, StorySummary
 from tests.conftest import ROOT, SEEDS
@@ -43,7 +44,7 @@ OUTPUT_SCHEMA = json.loads((ROOT / "schemas" / "article_summary.schema.json").re
 
 
 def _backend(base_url: str) -> Backend:
-    return Backend("openai-compatible", MODEL_ALIAS, base_url, "tools")
+    return Backend("openai-compatible", MODEL_ALIAS, base_url, Mode.TOOLS)
 
 
 def _assert_grounded(summary: ArticleSummary) -> None:

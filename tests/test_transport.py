@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import Backend, ModelError, Summarizer, load_file
+from summarizer.config import Mode
 from summarizer.llm import TransportPolicy
 from tests.conftest import SEEDS
 from tests.fake_server import FakeModelServer
@@ -19,7 +20,7 @@ FAST = TransportPolicy(
 
 
 def _summarize(server: FakeModelServer, policy: TransportPolicy = FAST):  # type: ignore[no-untyped-def]
-    backend = Backend("openai-compatible", "fake-model", server.base_url, "tools")
+    backend = Backend("openai-compatible", "fake-model", server.base_url, Mode.TOOLS)
     with Summarizer(backend, transport=policy) as summarizer:
         return summarizer.summarize(ARTICLE)
 
