@@ -37,8 +37,8 @@ from summarizer.config import (
 
 if TYPE_CHECKING:
     from summarizer.models import StorySummary
+    from summarizer.output import OutputWriter
     from summarizer.pipeline import FolderResult
-    from summarizer.render import OutputWriter
 
 
 class _SummarizeByDefault(typer.core.TyperGroup):
@@ -256,8 +256,8 @@ def summarize(
 ) -> None:
     from summarizer.errors import ConfigError, SummarizerError
     from summarizer.llm import resolve_backend
+    from summarizer.output import OutputWriter
     from summarizer.pipeline import FolderResult, summarize_folder
-    from summarizer.render import OutputWriter
 
     try:
         options = Options(
@@ -342,13 +342,8 @@ def summarize(
 
 
 def _write_story(story: StorySummary, out: Path, output_format: str) -> None:
-    from summarizer.render import (
-        STORY_FILES,
-        render_story_html,
-        render_story_json,
-        render_story_markdown,
-        write_atomic,
-    )
+    from summarizer.output import STORY_FILES, write_atomic
+    from summarizer.render import render_story_html, render_story_json, render_story_markdown
 
     files = [(out / STORY_FILES["json"], render_story_json)]
     if output_format == "md":

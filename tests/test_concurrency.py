@@ -10,8 +10,8 @@ import pytest
 
 from summarizer.config import OutputFormat
 from summarizer.models import Article, ArticleSummary
+from summarizer.output import OutputWriter
 from summarizer.pipeline import ArticleFailure, summarize_folder
-from summarizer.render import OutputWriter
 from tests.fake_server import FakeModelServer
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -12,7 +12,7 @@ import pytest
 
 from summarizer.config import OutputFormat
 from summarizer.models import ArticleExtraction, GroundingReport, SummaryMetadata, TokenUsage
-from summarizer.render import OutputWriter
+from summarizer.output import OutputWriter
 from summarizer.sources import load_file
 from summarizer.summary import build_summary
 from tests.conftest import SEEDS

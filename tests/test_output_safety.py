@@ -16,7 +16,8 @@ from summarizer.models import (
     SummaryMetadata,
     TokenUsage,
 )
-from summarizer.render import OutputWriter, render_markdown, write_atomic
+from summarizer.output import OutputWriter, write_atomic
+from summarizer.render import render_markdown
 from summarizer.sources import make_article
 from summarizer.summary import build_summary
 
@@ -74,7 +75,7 @@ def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(tmp_path: Pat
     code = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from summarizer.render import _atomic_output\n"
+        "from summarizer.output import _atomic_output\n"
         "with _atomic_output(Path(sys.argv[1])):\n"
         "    os._exit(9)\n"
     )

@@ -22,7 +22,8 @@ from summarizer.models import (
     SummaryMetadata,
     TokenUsage,
 )
-from summarizer.render import OutputWriter, render_json, render_markdown
+from summarizer.output import OutputWriter
+from summarizer.render import render_json, render_markdown
 from summarizer.sources import make_article
 from summarizer.summary import CheckedAnswer, assemble_summary, build_summary
 from tests.test_grounding import ARTICLE
