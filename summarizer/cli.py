@@ -554,7 +554,8 @@ def _record(
     else:
         writer.add(outcome, article)
     rows.add(outcome)
-    progress.advance(outcome)
+    if article is not None:  # a file that never loaded was not counted, and has its line
+        progress.advance(outcome)
 
 
 class _Rows:
@@ -647,10 +648,12 @@ class _Progress:
             if self._task is not None:
                 self._progress.advance(self._task)
             return
-        path = getattr(outcome, "path", None) or outcome.metadata.source_path
+        failed = hasattr(outcome, "reason")
+        path = outcome.path if failed else outcome.metadata.source_path
         elapsed = time.monotonic() - self._started
         stderr.print(
-            f"[{self._done}/{self._total}] {_quoted(path)} done after {elapsed:,.0f} s",
+            f"[{self._done}/{self._total}] {_quoted(path)} {'failed' if failed else 'done'} "
+            f"after {elapsed:,.0f} s",
             highlight=False,
         )
 

@@ -5,6 +5,7 @@ file names. One line each, the documented exit code, never a traceback."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -224,3 +225,20 @@ def test_cache_commands_on_a_cache_that_cannot_be_opened_are_exit_2_in_one_line(
     )  # fmt: skip
     assert result.returncode == 2
     assert "cannot make the cache folder '/proc/no-such-cache'" in _one_error_line(result)
+
+
+def test_a_redirected_run_says_when_each_article_is_done(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("Pompeo met Tleuberdi in Nur-Sultan on Monday.\n")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    with FakeModelServer() as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "summarizer", str(good), str(empty), "--base-url",
+             server.base_url, "--model", "fake-model", "--out", str(tmp_path / "out"),
+             "--no-cache"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert re.search(r"^\[1/1\] '.*good\.txt' done after \d+ s$", result.stderr, re.M)
+    assert "[2/" not in result.stderr  # the empty file is a failure line, not a counted article
+    assert "'" + str(empty) + "'" in result.stderr
