@@ -11,8 +11,6 @@ from types import ModuleType
 
 import pytest
 
-from summarizer.sources import split_sentences
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CHECKER_PATH = REPO_ROOT / "bench" / "authored" / "check_authored.py"
 
@@ -26,19 +24,6 @@ def checker() -> ModuleType:
     sys.modules["check_authored"] = module
     spec.loader.exec_module(module)
     return module
-
-
-TRICKY_TEXT = (
-    "Sen. Lindsey Graham asked Gen. Martin Dempsey about the U.S. cable. Dempsey said: "
-    '"Well, I don\'t know." The vote was 48 percent.\nA new line starts here! "Quoted?" '
-    "Yes. J. Smith met Mr. Jones at 4:20 p.m. on Friday, Sept. 14."
-)
-
-
-def test_checker_splits_sentences_as_the_summarizer_does(checker: ModuleType) -> None:
-    # Evidence must sit inside one sentence as the server will split it; the checker keeps a
-    # stdlib copy of the rule, so the two must not drift apart.
-    assert checker.split_sentences(TRICKY_TEXT) == [s.text for s in split_sentences(TRICKY_TEXT)]
 
 
 def write_fixture(root: Path, answer: dict[str, object], planted: Sequence[object]) -> Path:

@@ -3,7 +3,8 @@
 Usage: python bench/authored/check_authored.py [DEVSET_DIR]
 (default: ../shared/devset relative to the repository root)
 
-Stdlib only, so it runs before the project environment exists. It verifies that every
+It splits sentences with the summarizer's own splitter (run it in the project's
+environment). It verifies that every
 answer and planted file follows the format in README.md, that every evidence string is a
 verbatim substring of ONE sentence of its article (at least 25 characters, or the whole
 sentence), and that every quote occurs verbatim in the article once curly and straight
@@ -22,6 +23,8 @@ from typing import Any
 AUTHORED_DIR = Path(__file__).resolve().parent
 REPO_ROOT = AUTHORED_DIR.parents[1]
 DEFAULT_DEVSET = REPO_ROOT / ".." / "shared" / "devset"
+# The summarizer package of this checkout, also when run as a script from elsewhere.
+sys.path.insert(0, str(REPO_ROOT))
 
 MIN_EVIDENCE_CHARS = 25
 MAX_EVIDENCE_STRINGS = 5
@@ -73,93 +76,15 @@ KIND_CHANGES = {
 SIDE_FIELDS: dict[str, type | None] = {"party": str, "position": str}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-# The same sentence rule the summarizer's splitter applies (summarizer/sources.py): a full
-# stop, question or exclamation mark, optionally closed by quotes or brackets, followed by
-# whitespace and a capital or digit, ends a sentence unless it closes an abbreviation or an
-# initial; a line break always ends one. Kept here so the check needs no third-party package.
-SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
-ABBREVIATIONS = frozenset(
-    {
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "gen",
-        "sen",
-        "rep",
-        "gov",
-        "lt",
-        "col",
-        "capt",
-        "sgt",
-        "maj",
-        "cmdr",
-        "adm",
-        "pres",
-        "jr",
-        "sr",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "vs",
-        "etc",
-        "no",
-        "nos",
-        "fig",
-        "al",
-        "approx",
-        "est",
-        "dept",
-        "univ",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mt",
-        "ft",
-        "ave",
-        "rd",
-        "blvd",
-    }
-)
 QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "`": "'"})
 
 
 def split_sentences(text: str) -> list[str]:
-    sentences = []
-    for line in re.finditer(r"[^\n]+", text):
-        start, line_end = line.start(), line.end()
-        for end_match in SENTENCE_END.finditer(text, start, line_end):
-            if closes_abbreviation(text, start, end_match.start()):
-                continue
-            sentences.append(text[start : end_match.end()])
-            start = end_match.end()
-            while start < line_end and text[start].isspace():
-                start += 1
-        if start < line_end:
-            sentences.append(text[start:line_end])
-    return [s.strip() for s in sentences if s.strip()]
+    """The article's sentences exactly as the summarizer numbers them (its own splitter and
+    text normalisation, not a copy that could drift)."""
+    from summarizer.sources import make_article
 
-
-def closes_abbreviation(text: str, sentence_start: int, stop: int) -> bool:
-    if text[stop] != ".":
-        return False
-    word = re.search(r"([A-Za-z][A-Za-z.]*)$", text[sentence_start:stop])
-    if not word:
-        return False
-    token = word.group(1)
-    return (len(token) == 1 and token.isupper()) or "." in token or token.lower() in ABBREVIATIONS
+    return [sentence.text for sentence in make_article(text, path="authored-check").sentences]
 
 
 def normalise(text: str) -> str:
