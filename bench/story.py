@@ -135,7 +135,8 @@ def read_ledger(story: JsonObject, sentences: dict[str, dict[str, str]]) -> Ledg
     for coverage in story.get("coverage", []):
         outlet = outlet_of[coverage["source"]]
         ledger.only_here[outlet] = [
-            _citation_text(citation, sentences, outlet) for citation in coverage["only_here"]
+            _citation_text(citation, sentences, outlet)
+            for citation in (*coverage["only_here"], *coverage.get("details_only_here", []))
         ]
     return ledger
 

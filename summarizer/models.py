@@ -641,6 +641,11 @@ class SourceCoverage(BaseModel):
     path: str
     shared_items: int = Field(description="Items this source shares with at least one other.")
     only_here: list[Citation]
+    details_only_here: list[Citation] = Field(
+        default_factory=list,
+        description="Items other sources also report, where this source adds details: words "
+        "that neither the other sources' items about it nor the sentences they cite contain.",
+    )
 
 
 class RejectedAlignment(BaseModel):

@@ -414,6 +414,11 @@ def render_story_markdown(story: StorySummary) -> str:
         for c in coverage.only_here:
             out.append(f"  - {_md(c.text)} ({'/'.join(c.sentences)})")
             out += _quoted(c, "    ")
+        if coverage.details_only_here:
+            out.append("  - details of shared items that only this source gives:")
+            for c in coverage.details_only_here:
+                out.append(f"    - {_md(c.text)} ({'/'.join(c.sentences)})")
+                out += _quoted(c, "      ")
     out.append("")
     if story.rejected:
         out.append("## Alignments rejected (the model linked items code could not confirm)\n")

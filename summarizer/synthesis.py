@@ -259,13 +259,23 @@ def _source_disputes(
     return disputes
 
 
+# Sections whose shared items can carry details one source alone gives, and how many words no
+# other source has make a detail worth listing (fewer is wording, not news).
+DETAIL_SECTIONS = ("who", "what", "where")
+MIN_DETAIL_WORDS = 3
+
+
 def _coverage(alignment: Alignment, sources: list[StorySource]) -> list[SourceCoverage]:
     shared: Counter[str] = Counter()
     only_here: dict[str, list[Citation]] = {source.label: [] for source in sources}
+    details: dict[str, list[Citation]] = {source.label: [] for source in sources}
     for section in SECTION_LETTERS:
         for group in alignment.groups(section):
             if len(_sources_of(group)) > 1:
                 shared.update(item.source.label for item in group)
+                if section in DETAIL_SECTIONS:
+                    for item in _adding_details(group):
+                        details[item.source.label].append(item.citation())
             else:
                 only_here[group[0].source.label].extend(_citations(group))
     return [
@@ -274,9 +284,38 @@ def _coverage(alignment: Alignment, sources: list[StorySource]) -> list[SourceCo
             path=source.path,
             shared_items=shared[source.label],
             only_here=only_here[source.label],
+            details_only_here=details[source.label],
         )
         for source in sources
     ]
+
+
+def _adding_details(group: list[StoryItem]) -> list[StoryItem]:
+    """The items of a shared group that say of it what no other source does: at least
+    ``MIN_DETAIL_WORDS`` of their words are in no other source's item about it, nor in the
+    sentences that item cites. (Not the other articles' whole text: that a word stands somewhere
+    in an article does not make it said of this actor or event.)"""
+    adding = []
+    for item in group:
+        elsewhere: set[str] = set()
+        for other in group:
+            if other.source.label == item.source.label:
+                continue
+            elsewhere.update(content_words(other.text))
+            for sentence in cited_sentences(other.item):
+                elsewhere.update(content_words(sentence.text))
+        own = dict.fromkeys(content_words(_detail_text(item)))
+        if sum(word not in elsewhere for word in own) >= MIN_DETAIL_WORDS:
+            adding.append(item)
+    return adding
+
+
+def _detail_text(item: StoryItem) -> str:
+    """What an item says beyond naming its actor or place: a name spelled another way is no
+    detail."""
+    if item.section in ("who", "where"):
+        return str(item.item.role)
+    return item.text
 
 
 def alignment_report(

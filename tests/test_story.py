@@ -3,6 +3,7 @@ alignment, and the synthesis itself, on hand-built summaries (no model)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from typing import Any
@@ -354,3 +355,19 @@ def test_batches_keep_to_the_prompt_size_and_mix_sources() -> None:
     # A section larger than a batch is dealt across sources, so batches can align something.
     who_batches = [b for b in batches if b[0].section == "who"]
     assert all(len({item.source.label for item in b}) == 2 for b in who_batches)
+
+
+def test_details_one_source_alone_gives_of_a_shared_actor_are_listed() -> None:
+    from summarizer.synthesis import _adding_details
+
+    items = list_items(story_sources(SUMMARIES), SUMMARIES)
+    minister = [item for item in items if item.section == "who" and "leuberdi" in item.item.name]
+    assert {item.source.label for item in minister} == {"A", "B"}
+    # Two spellings of one name and a shorter title are no detail.
+    assert _adding_details(minister) == []
+    a, b = minister
+    told = a.item.model_copy(
+        update={"role": "Foreign Minister, appointed after a cabinet reshuffle"}
+    )
+    detailed = [dataclasses.replace(a, item=told), b]
+    assert [item.source.label for item in _adding_details(detailed)] == ["A"]
