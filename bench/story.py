@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from authored_story import KIND_NAMES  # the script's own folder is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLUSTERS = (
     "basil_2013_benghazi_talking_points",
@@ -41,15 +43,6 @@ DEFAULT_CLUSTERS = (
     "basil_2019_hr1_voting_rights_bill",
     "basil_2019_national_emergency_border_wall",
 )
-KIND_NAMES = {
-    "figure_conflict": "figure",
-    "date_conflict": "date",
-    "weekday_conflict": "weekday",
-    "place_difference": "place",
-    "actor_difference": "actor",
-    "attribute_difference": "attribute",
-    "single_source": "only_one_source",
-}
 
 JsonObject = dict[str, Any]
 
