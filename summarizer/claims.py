@@ -367,7 +367,9 @@ def role_not_attached(
     }
     naming = list(cited) + [article[i] for i in sorted(near) if article[i] not in cited]
     said_words = set(_title_tokens(" ".join(naming)))
-    present = [w for w in role_words if found_in(w, said_words)]
+    # A role's words as written, not look-alikes: "foreigner" is not "Foreign" (of a foreign
+    # minister named beside the actor), though the two spell alike.
+    present = [w for w in role_words if w in said_words]
     if len(present) / len(role_words) < MIN_ROLE_PRESENCE:
         return [f"the article does not give {name} the role {role!r}"]
     problems: list[str] = []

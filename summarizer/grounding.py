@@ -56,7 +56,7 @@ from summarizer.text import name_words as _name_tokens
 from summarizer.text import tokens as _tokens
 
 # Part of the cache key: bump it when a change to the checks changes which items pass.
-GROUNDING_VERSION = "5"
+GROUNDING_VERSION = "6"
 # Share of a free-text item's content words that must appear in its cited sentences. At 0.5
 # the embedded model's invented "new round of talks with China" passed on three shared words.
 MIN_CONTENT_OVERLAP = 0.7
@@ -100,6 +100,25 @@ def check_extraction(extraction: ArticleExtraction, article: Article) -> list[It
                 seen[fingerprint] = position
             checks.append(ItemCheck(section, position, item, tuple(problems)))
     return checks
+
+
+# "Mr Pompeo", "Ms. Ardern": a courtesy title before a name says the name is a person's.
+_COURTESY = r"\b(?:Mr|Mrs|Ms|Mx|Dr|Miss)\.?\s+"
+
+
+def place_is_a_person(name: str, article_text: str) -> list[str]:
+    """A place must not be a person: the article writes its last word after "Mr", "Mrs",
+    "Ms" or "Dr" (the embedded model listed "Mike Pompeo" under where)."""
+    words = name.split()
+    if not words:
+        return []
+    surname = words[-1].strip(".,'’")
+    if len(surname) < 2 or not surname[:1].isupper():
+        return []
+    found = re.search(_COURTESY + re.escape(surname) + r"\b", article_text)
+    if found is None:
+        return []
+    return [f"{name!r} is a person (the article writes {found.group(0)!r}), not a place"]
 
 
 def reask_message(failures: list[ItemCheck], article: Article) -> str:
@@ -281,6 +300,7 @@ def _check_item(item: Any, index: _ArticleIndex) -> Iterator[str]:
         yield from role_not_attached(item.name, item.role, sentences, index.texts)
     elif isinstance(item, Place):
         yield from _check_name("place", item.name, cited, index)
+        yield from place_is_a_person(item.name, index.article.text)
         yield from numbers_not_cited("role", item.role, cited)
     elif isinstance(item, (Event, Headline)):
         label, text = (

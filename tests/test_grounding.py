@@ -182,3 +182,26 @@ def test_a_paragraph_is_not_a_figure_even_if_it_holds_a_number_word() -> None:
     )
     [(_, problems)] = _problems(key_figures=[_figure(paragraph, "S1", "S2", "S3")])
     assert problems == ("value_text should be the figure as written, a few words, not 19",)
+
+
+def test_a_person_is_not_a_place() -> None:
+    # The embedded model listed "Mike Pompeo" under where; the article writes "Mr Pompeo".
+    results = _problems(
+        where=[
+            {"name": "Mike Pompeo", "role": "visitor", "evidence": ["S2"]},
+            {"name": "Nur-Sultan", "role": "visited", "evidence": ["S1"]},
+        ]
+    )
+    assert "is a person (the article writes 'Mr Pompeo')" in results[0][1][0]
+    assert results[1] == ("where[1]", ())
+
+
+def test_a_role_word_that_only_looks_like_the_articles_is_not_its_role() -> None:
+    # "Foreign" stands beside Pompeo only as the minister's title; "foreigner" is not it.
+    results = _problems(who=[_actor("Mike Pompeo", "S2"), _actor("Mukhtar Tleuberdi", "S2")])
+    assert results == [("who[0]", ()), ("who[1]", ())]  # "visitor" is no title: not judged
+    foreigner = {**_actor("Mike Pompeo", "S2"), "role": "foreigner"}
+    minister = {**_actor("Mukhtar Tleuberdi", "S2"), "role": "Foreign Minister"}
+    results = _problems(who=[foreigner, minister])
+    assert "does not give Mike Pompeo the role 'foreigner'" in results[0][1][0]
+    assert results[1] == ("who[1]", ())
