@@ -168,7 +168,22 @@ def llm_endpoint(record_mode: str) -> Iterator[str]:
     if record_mode == "none":
         yield REPLAY_BASE_URL
         return
+    import functools
+
+    import summarizer.llm
     from summarizer.local import LocalServer
 
-    with LocalServer() as server:
+    with LocalServer() as server, pytest.MonkeyPatch.context() as patch:
+        # The tests reach the embedded server as an OpenAI-compatible one, whose requests have
+        # a hosted API's deadline; a long answer from the small model on two cores outlasts it
+        # and would be missing from the recording. Recording waits as the embedded model does.
+        patch.setattr(
+            summarizer.llm,
+            "TransportPolicy",
+            functools.partial(
+                summarizer.llm.TransportPolicy,
+                timeout=summarizer.llm.LOCAL_REQUEST_TIMEOUT,
+                max_total_seconds=2 * summarizer.llm.LOCAL_REQUEST_TIMEOUT,
+            ),
+        )
         yield server.base_url
