@@ -98,30 +98,11 @@ async def verify_summary(
     try:
         attempt = await client.ask(messages, ItemVerdicts, sampling)
     except ModelError as error:
-        usage = error.usage if error.usage is not None else None
-        return summary.model_copy(
-            update={
-                "metadata": meta.model_copy(
-                    update={
-                        "verify_usage": usage,
-                        "verified_by": [*meta.verified_by, "model check failed: code only"],
-                    }
-                )
-            }
-        )
+        return _checked_by_code_only(summary, error.usage, "model check failed")
     usage = sum_usage([attempt])
     verdicts = attempt.value.verdicts if attempt.value is not None else None
     if verdicts is None:
-        return summary.model_copy(
-            update={
-                "metadata": meta.model_copy(
-                    update={
-                        "verify_usage": usage,
-                        "verified_by": [*meta.verified_by, "model check unreadable: code only"],
-                    }
-                )
-            }
-        )
+        return _checked_by_code_only(summary, usage, "model check unreadable")
     unsupported = {v.item.strip(): v.reason for v in verdicts if not v.supported}
     update: dict[str, Any] = {}
     rejected = list(summary.rejected)
@@ -176,4 +157,15 @@ async def verify_summary(
     )
     return summary.model_copy(
         update={**update, **headline_update, "rejected": rejected, "metadata": metadata}
+    )
+
+
+def _checked_by_code_only(summary: ArticleSummary, usage: Any, why: str) -> ArticleSummary:
+    """``summary`` as code checked it, saying why the model check did not count."""
+    meta = summary.metadata
+    verified_by = [*meta.verified_by, f"{why}: code only"]
+    return summary.model_copy(
+        update={
+            "metadata": meta.model_copy(update={"verify_usage": usage, "verified_by": verified_by})
+        }
     )

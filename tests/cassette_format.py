@@ -9,6 +9,7 @@ the exact spacing. Other bodies are stored as they are.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -45,28 +46,28 @@ def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _text)
 
 
+def _map_bodies(cassette: dict[str, Any], change: Callable[[Any], Any]) -> dict[str, Any]:
+    """``cassette`` with ``change`` applied to every request and response body, in place."""
+    for interaction in cassette.get("interactions", []):
+        request, response = interaction["request"], interaction["response"]
+        request["body"] = change(request.get("body"))
+        body = response.get("body", {})
+        if isinstance(body, dict) and "string" in body:
+            body["string"] = change(body["string"])
+    return cassette
+
+
 class ReadableJsonSerializer:
     """A vcrpy serializer (``serialize`` / ``deserialize``) for the format above."""
 
     @staticmethod
     def serialize(cassette: dict[str, Any]) -> str:
-        for interaction in cassette.get("interactions", []):
-            request, response = interaction["request"], interaction["response"]
-            request["body"] = _to_readable(request.get("body"))
-            body = response.get("body", {})
-            if isinstance(body, dict) and "string" in body:
-                body["string"] = _to_readable(body["string"])
+        readable = _map_bodies(cassette, _to_readable)
         return str(
-            yaml.dump(cassette, Dumper=_Dumper, allow_unicode=True, width=100, sort_keys=False)
+            yaml.dump(readable, Dumper=_Dumper, allow_unicode=True, width=100, sort_keys=False)
         )
 
     @staticmethod
     def deserialize(text: str) -> dict[str, Any]:
         cassette: dict[str, Any] = yaml.load(text, Loader=yaml.SafeLoader) or {}
-        for interaction in cassette.get("interactions", []):
-            request, response = interaction["request"], interaction["response"]
-            request["body"] = _from_readable(request.get("body"))
-            body = response.get("body", {})
-            if isinstance(body, dict) and "string" in body:
-                body["string"] = _from_readable(body["string"])
-        return cassette
+        return _map_bodies(cassette, _from_readable)
