@@ -1,7 +1,8 @@
 """Check the authored fixtures under bench/authored against the devset articles.
 
-Usage: python bench/authored/check_authored.py [DEVSET_DIR]
-(default: ../shared/devset relative to the repository root)
+Usage: python bench/authored/check_authored.py [DEVSET_DIR] [--root SET_DIR]
+(default: ../shared/devset relative to the repository root; the set checked is this folder
+unless --root names another of the same layout, such as bench/heldout)
 
 It splits sentences with the summarizer's own splitter (run it in the project's
 environment). It verifies that every
@@ -87,6 +88,18 @@ def split_sentences(text: str) -> list[str]:
     return [sentence.text for sentence in make_article(text, path="authored-check").sentences]
 
 
+def article_sentences(path: Path) -> list[str]:
+    """The sentences of a devset article (a BASIL ``.json`` record or a NewsWCL50 ``.txt``)
+    as the summarizer loads and numbers them."""
+    from summarizer.sources import load_paths
+
+    loaded = load_paths([path])
+    if not loaded.articles:
+        reasons = "; ".join(str(error) for error in loaded.errors) or "not loaded"
+        raise SystemExit(f"{path}: {reasons}")
+    return [sentence.text for sentence in loaded.articles[0].sentences]
+
+
 def normalise(text: str) -> str:
     return " ".join(text.translate(QUOTE_MARKS).split())
 
@@ -114,8 +127,7 @@ class Checker:
             if not path.is_file():
                 self.problem(where, f"article {name} not found under {self.devset}")
                 return None
-            text = json.loads(path.read_text(encoding="utf-8"))["text"]
-            self.sentences_by_article[name] = split_sentences(text)
+            self.sentences_by_article[name] = article_sentences(path)
         return self.sentences_by_article[name]
 
     def check_evidence(self, where: str, evidence: object, sentences: list[str]) -> list[str]:
@@ -218,7 +230,10 @@ class Checker:
         return answer
 
     def check_article_name(self, where: str, path: Path, article: object) -> None:
+        # The devset article of the same name: a BASIL .json record or a NewsWCL50 .txt.
         expected = f"{path.parent.name}/{path.stem}.json"
+        if isinstance(article, str) and article.endswith(".txt"):
+            expected = f"{path.parent.name}/{path.stem}.txt"
         if article != expected:
             self.problem(where, f"'article' is {article!r}, the file's place says {expected!r}")
 
@@ -306,8 +321,16 @@ def check_all(authored_dir: Path, devset: Path) -> tuple[list[str], dict[str, in
 
 
 def main(argv: list[str]) -> int:
-    devset = Path(argv[1]) if len(argv) > 1 else DEFAULT_DEVSET
-    problems, _, summary = check_all(AUTHORED_DIR, devset)
+    """``check_authored.py [DEVSET_DIR] [--root SET_DIR]``: the set checked is this folder
+    unless ``--root`` names another of the same layout (bench/heldout, ...)."""
+    args = list(argv[1:])
+    root = AUTHORED_DIR
+    if "--root" in args:
+        at = args.index("--root")
+        root = Path(args[at + 1])
+        del args[at : at + 2]
+    devset = Path(args[0]) if args else DEFAULT_DEVSET
+    problems, _, summary = check_all(root, devset)
     for problem in problems:
         print(problem)
     print(summary)
