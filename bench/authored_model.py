@@ -58,7 +58,8 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.translate(_QUOTES)).strip().casefold()
 
 
-_SENTENCE_LINE = re.compile(r"^\[(S\d+)\] (.*)$", re.MULTILINE)
+# Indented too: a verification request lists the sentences under each item.
+_SENTENCE_LINE = re.compile(r"^\s*\[(S\d+)\] (.*)$", re.MULTILINE)
 
 
 def prompt_sentences(messages: Sequence[JsonObject]) -> list[tuple[str, str]]:

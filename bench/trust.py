@@ -18,6 +18,7 @@ import json
 import re
 import sys
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -77,15 +78,94 @@ def outcome_of(
     return "absent", []
 
 
-def verify_hook(request: ModelRequest) -> dict[str, Any] | None:
-    """Answers a verification request as a judge that finds every item supported: with it the
-    table still measures the checks in code, and the tokens the request costs are counted."""
-    schema = request.schema or {}
-    properties = schema.get("properties", {})
-    if "verdicts" not in properties:
-        return None
-    labels = re.findall(r"^- ([a-z_]+\[\d+\]|headline)\b", _last_user(request), re.MULTILINE)
-    return {"verdicts": [{"item": label, "supported": True, "reason": ""} for label in labels]}
+# The fields of an item the verification prompt shows, per section (summarizer.verification).
+_SHOWN_FIELDS = {
+    "who": ("name", "role"),
+    "what": ("description",),
+    "where": ("name", "role"),
+    "when": ("text",),
+    "key_figures": ("value_text", "unit", "counts", "stated_by"),
+    "quotes": ("speaker", "role", "quote"),
+    "disputed_points": ("claim", "how_contested", "sides"),
+}
+_ITEM_LINE = re.compile(r"^- ([a-z_]+\[\d+\]|headline): (.*)$")
+_ITEM_SENTENCE = re.compile(r"^\s+\[S\d+\] (.*)$")
+
+
+def judged_items(prompt: str) -> list[tuple[str, str, dict[str, Any], list[str]]]:
+    """(label, section, shown fields, cited sentence texts) of each item in a verification
+    prompt."""
+    items: list[tuple[str, str, dict[str, Any], list[str]]] = []
+    for line in prompt.splitlines():
+        item = _ITEM_LINE.match(line)
+        if item:
+            label, text = item.groups()
+            section = label.split("[")[0]
+            fields: dict[str, Any] = {}
+            if section == "headline":
+                fields["text"] = text
+            else:
+                for part in text.split(" | "):
+                    name, _, value = part.partition(": ")
+                    if name in _SHOWN_FIELDS.get(section, ()):
+                        fields[name] = value
+            items.append((label, section, fields, []))
+            continue
+        sentence = _ITEM_SENTENCE.match(line)
+        if sentence and items:
+            items[-1][3].append(normalise(sentence.group(1)))
+    return items
+
+
+def _evidence_of(item: dict[str, Any]) -> list[str]:
+    sides = [text for side in item.get("sides") or [] for text in side.get("evidence", [])]
+    return [normalise(text) for text in [*item.get("evidence", []), *sides]]
+
+
+class AuthoredJudge:
+    """Answers a verification request with the verdicts authored for its article
+    (``verdicts/`` beside ``articles/``: written blind by people playing a capable judge, see
+    bench/authored/README.md). An item is matched by its identity and, among items that differ
+    only in evidence, by its cited sentences; an item with no authored verdict is judged
+    supported and listed in ``unjudged``."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.verdicts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for root in roots:
+            for path in sorted((root / "verdicts").glob("*/*.json")):
+                data = json.loads(path.read_text(encoding="utf-8"))
+                self.verdicts[data["article"]].extend(data["verdicts"])
+        self.unjudged: list[str] = []
+
+    def __call__(self, request: ModelRequest) -> dict[str, Any] | None:
+        properties = (request.schema or {}).get("properties", {})
+        if "verdicts" not in properties:
+            return None
+        key = request.article.key if request.article else ""
+        answers = []
+        for label, section, fields, sentences in judged_items(_last_user(request)):
+            row = self.verdict_for(key, section, fields, sentences)
+            if row is None:
+                self.unjudged.append(f"{key} {label}: {fields}")
+            supported = True if row is None else bool(row["supported"])
+            reason = "" if row is None else str(row.get("reason") or "")
+            answers.append({"item": label, "supported": supported, "reason": reason})
+        return {"verdicts": answers}
+
+    def verdict_for(
+        self, key: str, section: str, fields: dict[str, Any], sentences: list[str]
+    ) -> dict[str, Any] | None:
+        wanted = identity(section, fields)
+        rows = [
+            row
+            for row in self.verdicts.get(key, [])
+            if row["section"] == section and identity(section, row["item"]) == wanted
+        ]
+        for row in rows:
+            evidence = _evidence_of(row["item"])
+            if evidence and all(any(text in s for s in sentences) for text in evidence):
+                return row
+        return rows[0] if rows else None
 
 
 def _last_user(request: ModelRequest) -> str:
@@ -116,11 +196,99 @@ def run(
     return server, summaries, failures
 
 
+@dataclass
+class Measured:
+    """What one configuration (code checks alone, or with ``--verify``) did to the answers."""
+
+    correct_items: int = 0
+    false_rejections: list[tuple[str, str, dict[str, Any], str, list[str]]] = field(
+        default_factory=list
+    )
+    caught: Counter[str] = field(default_factory=Counter)
+    total: Counter[str] = field(default_factory=Counter)
+    passed: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    caught_why: list[str] = field(default_factory=list)
+    tokens: dict[str, int] = field(default_factory=dict)
+    check_tokens: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def overall(self) -> tuple[int, int]:
+        return sum(self.caught.values()), sum(self.total.values())
+
+    @property
+    def share_rejected(self) -> float:
+        return len(self.false_rejections) / self.correct_items if self.correct_items else 0.0
+
+
+def measure(devset: Path, roots: list[Path], verify: bool, hooks: list[Hook]) -> Measured:
+    measured = Measured()
+    # Correct answers: every rejection is a false one.
+    server, summaries, failures = run(devset, roots, "correct", verify, hooks)
+    measured.failures += failures
+    for key, served in sorted(server.served.items()):
+        summary = summaries.get(key)
+        if summary is None:
+            continue
+        measured.tokens[key] = summary.metadata.usage.total_tokens
+        if summary.metadata.verify_usage:
+            measured.check_tokens[key] = summary.metadata.verify_usage.total_tokens
+        for record in served.items:
+            measured.correct_items += 1
+            outcome, reasons = outcome_of(record["section"], record["item"], summary)
+            if outcome != "accepted":
+                measured.false_rejections.append(
+                    (key, record["section"], record["item"], outcome, reasons)
+                )
+    # Planted answers: each planted item should end up rejected.
+    server, summaries, failures = run(devset, roots, "planted", verify, hooks)
+    measured.failures += failures
+    for key, served in sorted(server.served.items()):
+        summary = summaries.get(key)
+        for record in served.items:
+            kind = record["planted"]
+            if kind is None:
+                continue
+            measured.total[kind] += 1
+            outcome, reasons = (
+                outcome_of(record["section"], record["item"], summary)
+                if summary
+                else ("failed", [])
+            )
+            if outcome != "accepted":
+                measured.caught[kind] += 1
+                measured.caught_why.append(
+                    f"  caught ({kind}) {key} {record['section']}: {'; '.join(reasons)[:300]}"
+                )
+            else:
+                shown = json.dumps({k: v for k, v in record["item"].items() if k != "evidence"})
+                measured.passed[kind].append(f"{key} {record['section']}: {shown[:200]}")
+    return measured
+
+
+def _print_rejections(measured: Measured) -> None:
+    print(
+        f"correct items falsely rejected: {len(measured.false_rejections)} of "
+        f"{measured.correct_items} ({measured.share_rejected:.1%})"
+    )
+    for key, section, item, outcome, reasons in measured.false_rejections:
+        shown = json.dumps({k: v for k, v in item.items() if k != "evidence"})[:160]
+        print(f"  {key} {section} {outcome}: {shown}\n      {'; '.join(reasons)[:300]}")
+
+
+def _mean(values: dict[str, int]) -> float:
+    return sum(values.values()) / len(values) if values else 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("devset", nargs="?", type=Path, default=ROOT.parent / "shared" / "devset")
     parser.add_argument("--authored", type=Path, action="append", default=None)
-    parser.add_argument("--verify", action="store_true", help="also measure with --verify")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="also measure with --verify, the judge answering with the authored verdicts",
+    )
     parser.add_argument("--json", type=Path, help="write the numbers to this file too")
     parser.add_argument(
         "--before",
@@ -132,151 +300,175 @@ def main() -> None:
         type=Path,
         help="write the table into this BENCHMARKS.md (its trust section, replaced)",
     )
+    parser.add_argument(
+        "--section",
+        default=TRUST_SECTION,
+        help="the BENCHMARKS.md heading to write under (a held-out set has its own)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="show why each was caught")
     args = parser.parse_args()
     roots = args.authored or [ROOT / "bench" / "authored"]
-    report: dict[str, Any] = {}
 
-    # Correct answers: every rejection is a false one.
-    server, summaries, failures = run(args.devset, roots, "correct", False, [])
-    correct_total, false_rejections = 0, []
-    tokens: dict[str, int] = {}
-    for key, served in sorted(server.served.items()):
-        summary = summaries.get(key)
-        if summary is None:
-            continue
-        tokens[key] = summary.metadata.usage.total_tokens
-        for record in served.items:
-            correct_total += 1
-            outcome, reasons = outcome_of(record["section"], record["item"], summary)
-            if outcome != "accepted":
-                false_rejections.append((key, record["section"], record["item"], outcome, reasons))
-    print(f"articles: {len(summaries)} ({len(failures)} failed)")
-    for failure in failures:
+    code = measure(args.devset, roots, False, [])
+    print(f"articles: {len(code.tokens)} ({len(code.failures)} failed)")
+    for failure in code.failures:
         print(f"  FAILED {failure}")
-    share = len(false_rejections) / correct_total if correct_total else 0.0
-    print(
-        f"\ncorrect items falsely rejected: {len(false_rejections)} of {correct_total} "
-        f"({share:.1%})"
-    )
-    for key, section, item, outcome, reasons in false_rejections:
-        shown = json.dumps({k: v for k, v in item.items() if k != "evidence"})[:160]
-        print(f"  {key} {section} {outcome}: {shown}\n      {'; '.join(reasons)[:300]}")
-    report["correct"] = {"items": correct_total, "falsely_rejected": len(false_rejections)}
-
-    # Planted answers: each planted item should end up rejected.
-    server, summaries, failures = run(args.devset, roots, "planted", False, [])
-    caught: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    passed: defaultdict[str, list[str]] = defaultdict(list)
-    for key, served in sorted(server.served.items()):
-        summary = summaries.get(key)
-        for record in served.items:
-            kind = record["planted"]
-            if kind is None:
-                continue
-            total[kind] += 1
-            outcome = (
-                outcome_of(record["section"], record["item"], summary)[0] if summary else "failed"
-            )
-            if outcome != "accepted":
-                caught[kind] += 1
-                if args.verbose and summary is not None:
-                    reasons = outcome_of(record["section"], record["item"], summary)[1]
-                    print(
-                        f"  caught ({kind}) {key} {record['section']}: {'; '.join(reasons)[:300]}"
-                    )
-            else:
-                shown = json.dumps({k: v for k, v in record["item"].items() if k != "evidence"})
-                passed[kind].append(f"{key} {record['section']}: {shown[:200]}")
-    table = ["| kind of planted error | caught |", "|---|---|"]
-    table += [f"| {kind} | {caught[kind]}/{total[kind]} |" for kind in sorted(total)]
-    overall = sum(caught.values()), sum(total.values())
-    table.append(f"| **overall** | **{overall[0]}/{overall[1]}** |")
-    print("\n" + "\n".join(table))
-    for kind, items in sorted(passed.items()):
-        for shown in items:
-            print(f"  passed ({kind}) {shown}")
-    report["planted"] = {kind: [caught[kind], total[kind]] for kind in sorted(total)}
-
-    print("\ntokens per article (correct answers):")
-    mean = sum(tokens.values()) / len(tokens) if tokens else 0
-    print(f"  without --verify: {mean:,.0f} on average over {len(tokens)} articles")
-    report["tokens_per_article"] = round(mean)
+    print("\n# code checks")
+    _print_rejections(code)
+    if args.verbose:
+        print("\n".join(code.caught_why))
+    checked: Measured | None = None
+    judge = AuthoredJudge(roots)
     if args.verify:
-        _, verified, _ = run(args.devset, roots, "correct", True, [verify_hook])
-        judged = [s.metadata.verify_usage for s in verified.values() if s.metadata.verify_usage]
-        check = sum(u.total_tokens for u in judged) / len(judged) if judged else 0
-        with_verify = [
-            s.metadata.usage.total_tokens
-            + (s.metadata.verify_usage.total_tokens if s.metadata.verify_usage else 0)
-            for s in verified.values()
-        ]
-        mean_verify = sum(with_verify) / len(with_verify) if with_verify else 0
+        checked = measure(args.devset, roots, True, [judge])
+        print("\n# code checks, then --verify (authored judge verdicts)")
+        _print_rejections(checked)
+        if judge.unjudged:
+            print(f"  items with no authored verdict (judged supported): {len(judge.unjudged)}")
+            for shown in judge.unjudged[:20]:
+                print(f"    {shown[:200]}")
+
+    header = "| kind of planted error | code checks |" + (" with --verify |" if checked else "")
+    table = [header, "|---|---|" + ("---|" if checked else "")]
+    for kind in sorted(code.total):
+        row = f"| {kind} | {code.caught[kind]}/{code.total[kind]} |"
+        if checked:
+            row += f" {checked.caught[kind]}/{checked.total[kind]} |"
+        table.append(row)
+    overall = code.overall
+    row = f"| **overall** | **{overall[0]}/{overall[1]}** |"
+    if checked:
+        row += f" **{checked.overall[0]}/{checked.overall[1]}** |"
+    table.append(row)
+    row = f"| correct items falsely rejected | {len(code.false_rejections)}/{code.correct_items} |"
+    if checked:
+        row += f" {len(checked.false_rejections)}/{checked.correct_items} |"
+    table.append(row)
+    print("\n" + "\n".join(table))
+    for label, measured in (("code checks", code), ("with --verify", checked)):
+        if measured is None:
+            continue
+        for kind, items in sorted(measured.passed.items()):
+            for shown in items:
+                print(f"  passed {label} ({kind}) {shown}")
+
+    report: dict[str, Any] = {
+        "correct": {"items": code.correct_items, "falsely_rejected": len(code.false_rejections)},
+        "planted": {kind: [code.caught[kind], code.total[kind]] for kind in sorted(code.total)},
+        "tokens_per_article": round(_mean(code.tokens)),
+    }
+    print("\ntokens per article (correct answers):")
+    print(
+        f"  without --verify: {_mean(code.tokens):,.0f} on average over {len(code.tokens)} articles"
+    )
+    if checked:
+        with_verify = _mean(checked.tokens) + _mean(checked.check_tokens)
+        check = _mean(checked.check_tokens)
         print(
-            f"  with --verify:    {mean_verify:,.0f} on average ({check:,.0f} of them the "
-            f"model check, judged on {len(judged)} articles)"
+            f"  with --verify:    {with_verify:,.0f} on average ({check:,.0f} of them the "
+            f"model check, judged on {len(checked.check_tokens)} articles)"
         )
-        report["tokens_per_article_verify"] = round(mean_verify)
-        report["verify_check_tokens_per_article"] = round(check)
+        report["tokens_per_article_verify"] = round(with_verify)
+        report["verify_check_tokens_per_article"] = round(_mean(checked.check_tokens))
+        report["verify"] = {
+            "correct": {
+                "items": checked.correct_items,
+                "falsely_rejected": len(checked.false_rejections),
+            },
+            "planted": {
+                kind: [checked.caught[kind], checked.total[kind]] for kind in sorted(checked.total)
+            },
+            "unjudged": len(judge.unjudged),
+        }
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
-    if args.benchmarks and args.before:
+    if args.benchmarks:
+        write_benchmarks(args, roots, code, checked, report, table)
+
+
+def write_benchmarks(
+    args: argparse.Namespace,
+    roots: list[Path],
+    code: Measured,
+    checked: Measured | None,
+    report: dict[str, Any],
+    table: list[str],
+) -> None:
+    if args.before:
         before = json.loads(args.before.read_text())
-        table = ["| kind of planted error | caught before | caught now |", "|---|---|---|"]
-        for kind in sorted(total):
-            was = before["planted"].get(kind, [0, 0])
-            table.append(f"| {kind} | {was[0]}/{was[1]} | {caught[kind]}/{total[kind]} |")
+        was = {kind: before["planted"].get(kind, [0, 0]) for kind in sorted(code.total)}
+        lines = table[:2]
+        lines[0] = lines[0].replace("| code checks |", "| before | code checks |")
+        lines[1] += "---|"
+        for line, kind in zip(table[2:], sorted(code.total), strict=False):
+            lines.append(
+                line.replace(f"| {kind} |", f"| {kind} | {was[kind][0]}/{was[kind][1]} |", 1)
+            )
         was_total = [sum(v[0] for v in before["planted"].values()),
                      sum(v[1] for v in before["planted"].values())]  # fmt: skip
-        table.append(
-            f"| **overall** | **{was_total[0]}/{was_total[1]}** | **{overall[0]}/{overall[1]}** |"
-        )
+        overall_before = f"| **overall** | **{was_total[0]}/{was_total[1]}** |"
+        lines.append(table[-2].replace("| **overall** |", overall_before))
         correct_before = before["correct"]
-        table.append(
+        lines.append(table[-1].replace(
+            "| correct items falsely rejected |",
             f"| correct items falsely rejected | {correct_before['falsely_rejected']}/"
-            f"{correct_before['items']} | {len(false_rejections)}/{correct_total} |"
+            f"{correct_before['items']} |"))  # fmt: skip
+        table = lines
+    roots_shown = ", ".join(f"`{root.relative_to(ROOT) if root.is_relative_to(ROOT) else root}/`"
+                            for root in roots)  # fmt: skip
+    section = [
+        args.section,
+        "",
+        f"Run with `python bench/trust.py{' --verify' if checked else ''}` on "
+        f"{date.today().isoformat()}: the authored answers of {roots_shown} for "
+        f"{len(code.tokens)} devset articles (written by hand as a capable model would answer, "
+        "not recorded), served by `bench/authored_model.py`, which repeats its answer on every "
+        "re-ask. Tokens are the server's estimate (characters / 4)."
+        + (
+            " 'With --verify': the judge's answers are the authored verdicts of `verdicts/`, "
+            "written blind (the judges did not know which items were planted) by people "
+            "playing a capable model shown what the model check shows."
+            if checked
+            else ""
         )
-    if args.benchmarks:
-        section = [
-            TRUST_SECTION,
+        + (" 'Before' is an earlier run's numbers (its `--json`)." if args.before else ""),
+        "",
+        *table,
+        "",
+        f"Correct items falsely rejected by the code checks: {len(code.false_rejections)} of "
+        f"{code.correct_items} ({code.share_rejected:.1%}).",
+        "",
+        *[f"- {key} {section}: {'; '.join(reasons)[:200]}"
+          for key, section, _, _, reasons in code.false_rejections],
+        "",
+    ]  # fmt: skip
+    if checked:
+        added = [r for r in checked.false_rejections if r[:2] not in
+                 {(k, s) for k, s, *_ in code.false_rejections}]  # fmt: skip
+        section += [
+            f"With `--verify`: {len(checked.false_rejections)} of {checked.correct_items} "
+            f"({checked.share_rejected:.1%}) falsely rejected; the judge's own rejections:",
             "",
-            f"Run with `python bench/trust.py` on {date.today().isoformat()}: the authored "
-            f"answers of `bench/authored/` for {len(tokens)} devset articles (written by hand as "
-            "a capable model would answer, not recorded), served by `bench/authored_model.py`, "
-            "which repeats its answer on every re-ask. Tokens are the server's estimate "
-            "(characters / 4)."
-            + (
-                " 'Before' is an earlier run's numbers (its `--json`), for the same answers: "
-                "here the checks before per-claim checking, whose schema had no quotes section "
-                "(quotes were served to it as events) and disputes without sides."
-                if args.before
-                else ""
-            ),
+            *[f"- {key} {sec}: {'; '.join(reasons)[:200]}" for key, sec, _, _, reasons in added
+              if any(reason.startswith("model check") for reason in reasons)],
             "",
-            *table,
-            "",
-            f"Correct items falsely rejected: {len(false_rejections)} of {correct_total} "
-            f"({share:.1%}).",
-            "",
-            *[f"- {key} {section}: {'; '.join(reasons)[:200]}"
-              for key, section, _, _, reasons in false_rejections],
-            "",
-            f"Tokens per article: {report['tokens_per_article']:,} without `--verify`"
-            + (
-                f", {report['tokens_per_article_verify']:,} with it "
-                f"({report['verify_check_tokens_per_article']:,} for the model check)"
-                if "tokens_per_article_verify" in report
-                else ""
-            )
-            + ".",
         ]  # fmt: skip
-        # This section replaced in place; the file's other sections kept.
-        previous = args.benchmarks.read_text() if args.benchmarks.exists() else "# Benchmarks\n"
-        before_part, _, rest = previous.partition(TRUST_SECTION)
-        after_part = rest[rest.find("\n## ") + 1 :] if rest and "\n## " in rest else ""
-        text = before_part.rstrip() + "\n\n" + "\n".join(section) + "\n"
-        args.benchmarks.write_text(text + ("\n" + after_part if after_part else ""))
+    section.append(
+        f"Tokens per article: {report['tokens_per_article']:,} without `--verify`"
+        + (
+            f", {report['tokens_per_article_verify']:,} with it "
+            f"({report['verify_check_tokens_per_article']:,} for the model check)"
+            if "tokens_per_article_verify" in report
+            else ""
+        )
+        + "."
+    )
+    # This section replaced in place; the file's other sections kept.
+    previous = args.benchmarks.read_text() if args.benchmarks.exists() else "# Benchmarks\n"
+    before_part, _, rest = previous.partition(args.section)
+    after_part = rest[rest.find("\n## ") + 1 :] if rest and "\n## " in rest else ""
+    text = before_part.rstrip() + "\n\n" + "\n".join(section) + "\n"
+    args.benchmarks.write_text(text + ("\n" + after_part if after_part else ""))
 
 
 if __name__ == "__main__":

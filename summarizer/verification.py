@@ -55,27 +55,42 @@ def _item_text(section: str, item: BaseModel) -> str:
     return " | ".join(parts)
 
 
+# Sentences shown before each cited one, marked as context: who "he", "she" or "the senator"
+# is, and a speaker's role, are often said a sentence or two earlier. The code checks read
+# them there too; a judge shown the cited sentence alone rejects a correct quote.
+CONTEXT_BEFORE = 2
+
+
+def _judged(label: str, text: str, article: Article, ids: list[str]) -> dict[str, Any]:
+    cited = [s for s in (article.sentence(i) for i in ids) if s is not None]
+    positions = {int(s.id[1:]) - 1 for s in cited}  # "S3" is the third sentence
+    context = sorted(
+        {
+            before
+            for at in positions
+            for before in range(max(0, at - CONTEXT_BEFORE), at)
+            if before not in positions
+        }
+    )
+    return {
+        "label": label,
+        "text": text,
+        "sentences": cited,
+        "context": [article.sentences[i] for i in context],
+    }
+
+
 def items_to_judge(summary: ArticleSummary, article: Article) -> list[dict[str, Any]]:
-    """Every shown item with its label, its text and the sentences it cites."""
+    """Every shown item with its label, its text, the sentences it cites and the sentences
+    just before them (context)."""
     items = []
     if summary.headline_source == "model":
-        items.append(
-            {
-                "label": "headline",
-                "text": summary.headline,
-                "sentences": [article.sentence(s.sentence) for s in summary.headline_evidence],
-            }
-        )
+        ids = [span.sentence for span in summary.headline_evidence]
+        items.append(_judged("headline", summary.headline, article, ids))
     for section in SECTIONS:
         for position, item in enumerate(getattr(summary, section)):
-            sentences = [article.sentence(span.sentence) for span in item.evidence_spans]
-            items.append(
-                {
-                    "label": f"{section}[{position}]",
-                    "text": _item_text(section, item),
-                    "sentences": [s for s in sentences if s is not None],
-                }
-            )
+            ids = [span.sentence for span in item.evidence_spans]
+            items.append(_judged(f"{section}[{position}]", _item_text(section, item), article, ids))
     return items
 
 
