@@ -56,7 +56,10 @@ _ORGANISATION_WORDS = _words(
     "Association Center Centre Office Agency Administration Council Union Institute "
     "Bureau Network Press Service Services Commission Justice Foundation Group Tribune "
     "Daily Government Republicans Democrats University Garden Street Hall Building Square "
-    "Park Capitol Twitter Facebook Fox CNN"
+    "Park Capitol Twitter Facebook Fox CNN Guard Patrol Protection Police Army Navy Force "
+    "Forces Coalition Alliance Federation Fund Company Corporation Inc Bank Ministry States "
+    "County City Border Borders Fronteras Republic Kingdom Nations Organization "
+    "Organisation Trust Board"
 )
 # Nouns by which an article refers back to a person ("the senator said").
 _PERSON_NOUNS = _words(
@@ -104,14 +107,17 @@ def mask_quotes(sentence: str) -> str:
     not closed, from its opening mark to the end."""
     sentence = _PARTY_STATE.sub(lambda match: " " * len(match.group(0)), sentence)
     marks = [m.start() for m in re.finditer(r"[\"“”]", sentence)]
-    if len(marks) % 2 == 1:
+    if marks:
         first = marks[0]
         closes_first = sentence[first] == "”" or (
             sentence[first] == '"' and first > 0 and not sentence[first - 1].isspace()
         )
+        # '... Port of Entry," he said. "In several ...': a quotation closed first (opened
+        # in the sentence before) is blanked up to its mark, whatever the count of marks.
         if closes_first:
             sentence = " " * (first + 1) + sentence[first + 1 :]
-        else:
+            marks = marks[1:]
+        if len(marks) % 2 == 1:
             last = marks[-1]
             sentence = sentence[:last] + " " * (len(sentence) - last)
     return _QUOTED.sub(lambda match: " " * len(match.group(0)), sentence)
@@ -247,9 +253,16 @@ def _attribution_in(sentence: str, anchor: int | None) -> tuple[str, str] | None
     return None
 
 
+# Words before a name that make it a place: "enter the United States", "her native El
+# Salvador", "in Los Angeles". People are not written "the John Smith" or "in John Smith".
+_PLACE_BEFORE = r"(?:the|in|into|across|near|native|northern|southern|eastern|western)"
+
+
 def _is_person_like(name: str, text: str) -> bool:
     words = name.split()
     if any(word.strip(".,") in _ORGANISATION_WORDS for word in words):
+        return False
+    if re.search(rf"\b{_PLACE_BEFORE}\s+{re.escape(name)}\b", text, re.IGNORECASE):
         return False
     # One capitalised word is as often a place or a party as a person, unless titled.
     return len(words) >= 2 or bool(
@@ -272,6 +285,14 @@ def _person_before(
             spoken = _attribution_in(sentences[position], None)
             if spoken is not None and spoken[0] == "name" and _is_person_like(spoken[1], text):
                 return spoken[1]
+            # "Heather Cronk, co-director of Showing Up for Racial Justice, traveled to
+            # Tijuana. She added: ...": a pronoun carries the subject of the sentence before,
+            # not the last name in it; one that itself opens on "she" passes it further back.
+            opener = opening_actor(sentences[position])
+            if opener is not None and opener[0] == "person":
+                return opener[1]
+            if opener is not None and opener[0] == "pronoun":
+                continue
         for name in reversed(_names(text)):
             if not _is_person_like(name, text):
                 continue
@@ -307,6 +328,16 @@ def attribute(sentences: Sequence[str], index: int, quote: str | None = None) ->
         at = sentence.lower().find(quote.lower()[:30])
         anchor = at if at >= 0 else None
     found = _attribution_in(sentence, anchor)
+    if found is None and anchor is not None:
+        # No speech verb, the name right after the quotation: '"...," Mnuchin in an interview
+        # broadcast Monday.'
+        closing = re.search(r"[\"”]", sentence[anchor + 1 :])
+        if closing is not None:
+            after = sentence[anchor + 1 + closing.end() :]
+            named = re.match(r"\s*((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]+)\b", after)
+            name = _clean_name(named.group(1)) if named else None
+            if name is not None and not name.endswith(("'s", "’s")):
+                return Attribution(name, "named")
     if found is None:
         # A sentence that only continues a quotation: its speaker is the one named in the
         # sentence before, or (a long quote attributed at its end) in the one after.
@@ -346,3 +377,43 @@ def person_in(named: str) -> str | None:
         if _is_person_like(name, named):
             return name
     return None
+
+
+# A dateline ("WASHINGTON —", "Denver (AP) –") and an opening phrase of time or place
+# ("On Friday,", "In a statement Tuesday,") come before a sentence's subject.
+_DATELINE = re.compile(r"^\s*[A-Z][\w .,()]*?\s[-–—]+\s")
+_OPENING_PHRASE = re.compile(
+    r"^\s*(?:On|In|At|During|After|Before|Last|Earlier|Later|Since|Meanwhile|Separately|"
+    r"Still|But|And|Yet|Now|Then)\b[^,]{0,60},\s*"
+)
+_OPENING_PRONOUN = re.compile(r"^\s*(?:(?:but|and|yet|so)\s+)?(?:he|she|they)\b", re.IGNORECASE)
+SUBJECT_WINDOW = 8  # words: a subject named later than this is not the sentence's opening one
+
+
+def opening_actor(sentence: str) -> tuple[str, str] | None:
+    """("person", name) or ("pronoun", word) for who a sentence opens on: the subject of its
+    first clause, after a dateline and an opening phrase of time or place. None when it
+    opens on something else (a thing, a group, a document) or names no one early."""
+    text = mask_quotes(sentence)
+    text = _DATELINE.sub("", text, count=1)
+    text = _OPENING_PHRASE.sub("", text, count=1)
+    pronoun = _OPENING_PRONOUN.match(text)
+    if pronoun:
+        return "pronoun", pronoun.group(0).split()[-1]
+    for match in _NAME.finditer(text):
+        if len(text[: match.start()].split()) > SUBJECT_WINDOW:
+            return None
+        name = _clean_name(match.group(0))
+        if name is None:
+            continue
+        if name.endswith(("'s", "’s")) or not _is_person_like(name, text):
+            return None  # "Hunter's lawyer", "The House": not a person named as subject
+        return "person", name
+    return None
+
+
+def first_person(text: str) -> str | None:
+    """The first person a statement names, when it opens on one ("Rep. Duncan Hunter indicted
+    ..."); None when its subject is a thing, a group or someone's ("Hunter's attorney")."""
+    found = opening_actor(text)
+    return found[1] if found and found[0] == "person" else None

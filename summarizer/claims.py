@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from summarizer.attribution import attribute, person_in
+from summarizer.attribution import attribute, first_person, opening_actor, person_in
 from summarizer.numbers import find_numbers
 from summarizer.text import STOPWORDS, fold, found_in, name_words, tokens
 
@@ -57,6 +57,26 @@ _MAGNITUDES = re.compile(
 )
 
 
+# A month word that starts a name ("the March Without Borders", "March for Our Lives") or is a
+# verb or noun ("the march reached Tijuana") names no month.
+_MONTH_IN_NAME = re.compile(r"\s+(?:[A-Z][a-z]|for\s+[A-Z])")
+
+
+def _months_named(text: str) -> set[str]:
+    """The folded month words of ``text`` that name a month: capitalised, not a name's."""
+    named = set()
+    for match in re.finditer(r"\b[A-Z][a-z]+\.?", text):
+        word = match.group(0)
+        if _month_of(word) is None:
+            continue
+        dated = re.match(r"\s*\d", text[match.end() :])  # "the Sept. 11 attack" is a date
+        after_the = re.search(r"\bthe\s+$", text[: match.start()])
+        if not dated and (_MONTH_IN_NAME.match(text, match.end()) or after_the):
+            continue
+        named.add(fold(word))
+    return named
+
+
 def _month_of(word: str) -> str | None:
     word = word.rstrip(".").lower()
     if word in _MONTH_NAMES and word != "may":
@@ -97,12 +117,14 @@ def numbers_not_cited(label: str, text: str, cited: str, article: str = "") -> l
         # figure check weighs scales; here the digits as written are enough.
         problems.append(f"{label} says {written}, which the cited sentences do not state")
     cited_words = set(fold(cited).split())
+    cited_months = _months_named(cited)
+    months = _months_named(text)
     for word in fold(text).split():
-        month = _month_of(word)
+        month = _month_of(word) if word in months else None
         if (
             month
-            and month not in cited_words
-            and not any(_MONTH_ABBREVIATIONS.get(w) == month for w in cited_words)
+            and month not in cited_months
+            and not any(_MONTH_ABBREVIATIONS.get(w) == month for w in cited_months)
         ):
             problems.append(f"{label} names {month.title()}, which the cited sentences do not")
         elif word in _WEEKDAYS and word not in cited_words:
@@ -115,6 +137,58 @@ def numbers_not_cited(label: str, text: str, cited: str, article: str = "") -> l
         if fold(magnitude) not in fold(cited):
             problems.append(f"{label} says {magnitude!r}, which the cited sentences do not")
     return list(dict.fromkeys(problems))
+
+
+# A number with the word after it ("25 percent", "$3 billion", "10 %"): its unit.
+_NUMBER_WITH_UNIT = re.compile(r"(\$?)(\d[\d,]*(?:\.\d+)?)\s*(%|[a-z]+)?")
+_PREPOSITION_THEN_WORD = re.compile(
+    r"\b(?:on|of|for|in|from|to|at|among|against)\s+(?:the\s+)?([a-z]+)"
+)
+
+
+def figure_counts_another(value_text: str, counts: str, cited: Sequence[str]) -> list[str]:
+    """A figure given what a sentence gives another number of the same unit: "The 25 percent
+    tariffs on steel and 10 percent on aluminum" makes 10 percent the aluminum tariff, so
+    "25 percent: tariff on aluminum imports" is wrong. What tells the numbers apart is what
+    follows a preposition in each number's stretch ("on steel", "on aluminum"); the noun right
+    after the unit ("tariffs") is shared and tells nothing."""
+    own_values = {d.replace(",", "") for d in _DIGITS.findall(value_text)}
+    counted = set(tokens(counts))
+    if not own_values or not counted:
+        return []
+    for sentence in cited:
+        lowered = sentence.lower()
+        numbers = [
+            (
+                match.start(),
+                match.group(2).replace(",", ""),
+                match.group(1) + (match.group(3) or ""),
+            )
+            for match in _NUMBER_WITH_UNIT.finditer(lowered)
+        ]
+        if len(numbers) < 2:
+            continue
+        stretches = []
+        for position, (start, value, unit) in enumerate(numbers):
+            end = numbers[position + 1][0] if position + 1 < len(numbers) else len(lowered)
+            told = {fold(m.group(1)) for m in _PREPOSITION_THEN_WORD.finditer(lowered[start:end])}
+            stretches.append((value, unit, set(tokens(" ".join(told)))))
+        own = [s for s in stretches if s[0] in own_values]
+        if len(own) != 1 or not own[0][1]:
+            continue
+        _, unit, own_told = own[0]
+        if not own_told or counted & own_told:
+            continue  # its own stretch says nothing ("and Campa-Najjar 17 percent"), or agrees
+        for value, other_unit, told in stretches:
+            if value in own_values or other_unit != unit:
+                continue
+            taken = sorted(counted & told)
+            if taken:
+                return [
+                    f"the cited sentence gives {value} {unit.strip('$')} to {taken[0]!r}, "
+                    f"not {value_text!r}"
+                ]
+    return []
 
 
 _COUNT_WORDS = re.compile(
@@ -160,10 +234,34 @@ _SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
 _CAPITALISED_NAME = re.compile(r"(?:[A-Z][\w'’.-]+\s?){1,4}")
 
 
+# A person's people: "Trump administration", "Hunter campaign" are named by "Trump", "Hunter".
+COLLECTIVE_WORDS = frozenset(
+    ["administration", "government", "campaign", "officials", "supporters", "allies",
+     "aides", "team", "camp", "allie", "official", "supporter", "aide"]
+)  # fmt: skip
+
+
+def collective_head(party: str) -> str | None:
+    """ "Trump" for "Trump administration" (or "the Trump administration"), else None."""
+    words = party.split()
+    if len(words) >= 2 and fold(words[-1]) in COLLECTIVE_WORDS:
+        head = " ".join(w for w in words[:-1] if fold(w) != "the")
+        return head or None
+    return None
+
+
 def names_match(claimed: str, named: str) -> bool:
     """``claimed`` names the same party as ``named``: its surname (last name word), all of its
     words, or its initials ("American Civil Liberties Union" ~ "the ACLU") are among
-    ``named``'s ("Barack Obama" ~ "President Obama")."""
+    ``named``'s ("Barack Obama" ~ "President Obama"); a person's administration or campaign
+    is named by the person."""
+    head = collective_head(claimed)
+    if head is not None and _names_match(head, named):
+        return True
+    return _names_match(claimed, named)
+
+
+def _names_match(claimed: str, named: str) -> bool:
     claimed_words = [w for w in name_words(claimed) if w not in _SUFFIXES]
     named_words = set(name_words(named)) | set(tokens(named))
     if not claimed_words or not named_words:
@@ -303,6 +401,9 @@ TITLE_WORDS = frozenset(
         "treasurer",
         "commissioner",
         "staff",
+        "agent",
+        "coordinator",
+        "pastor",
     ]
 )
 _SEGMENT = re.compile(r"[,;()\[\]]|\s[-–—]+\s|\bwho\b|\bwhich\b|\bthat\b|\band\b")
@@ -352,7 +453,11 @@ def role_not_attached(
     communications director for ...", "Oklahoma's attorney general, Scott Pruitt,"), not to a
     neighbour. Sentences naming the actor count as well as the cited ones: a role is often
     given where someone is introduced, not where they act."""
-    role_words = [w for w in _title_tokens(role) if w not in STOPWORDS and len(w) > 2]
+    # An age is written "Kenia Elizabeth Avila, 35," as often as "35-year-old": the number
+    # carries it (the number check weighs it), not the words "year" and "old".
+    role_words = [
+        w for w in _title_tokens(_AGE.sub(r"\1", role)) if w not in STOPWORDS and len(w) > 2
+    ]
     if not role_words:
         return []
     own = set(name_words(name))
@@ -373,8 +478,9 @@ def role_not_attached(
     if len(present) / len(role_words) < MIN_ROLE_PRESENCE:
         return [f"the article does not give {name} the role {role!r}"]
     problems: list[str] = []
+    written = " ".join(fold(sentence) for sentence in article)
     for part in _role_parts(role):
-        problems += _title_not_held(name, part, own, naming, said_words)
+        problems += _title_not_held(name, part, own, naming, said_words, written)
     # What the role says they did ("who sponsored the amendment ...") must be said in a
     # sentence that names them or cites them, not only in a neighbour's.
     deed = re.search(r"\b(?:who|whose|which)\b(.*)$", role)
@@ -396,6 +502,7 @@ def role_not_attached(
 
 
 _HE_SHE = re.compile(r"\b(?:he|she|his|her)\b", re.IGNORECASE)
+_AGE = re.compile(r"\b(\d{1,3})[- ]years?[- ]old\b", re.IGNORECASE)
 
 
 def _role_parts(role: str) -> list[str]:
@@ -413,9 +520,14 @@ _QUALIFIERS = frozenset(
 
 
 def _title_not_held(
-    name: str, role: str, own: set[str], naming: Sequence[str], said_words: set[str]
+    name: str,
+    role: str,
+    own: set[str],
+    naming: Sequence[str],
+    said_words: set[str],
+    written: str = "",
 ) -> list[str]:
-    identity = [w for w in _head_title(role) if w not in own]
+    identity = [w for w in _head_title(role, written) if w not in own]
     if not identity:
         return []  # a description ("states suing Colorado"), not a title
     head_words = _head_words(role)
@@ -445,10 +557,15 @@ def _head_words(role: str) -> list[str]:
     """Content words of a role's head phrase and of a proper-noun complement ("executive
     director of the Marijuana Policy Project"): each must be said of the actor."""
     head, rest = _HEAD_END.split(role, maxsplit=1)[0], role
-    kept = [w for w in head.split() if w[:1].isupper() or fold(w) in TITLE_WORDS | _QUALIFIERS]
+    kept = [
+        w for w in head.split() if w[:1].isupper() or _is_title_word(w) or fold(w) in _QUALIFIERS
+    ]
     words = [w for w in _title_tokens(" ".join(kept)) if w not in STOPWORDS and len(w) > 2]
+    # "director of the Marijuana Policy Project", "pastor from Chicago": the organisation or
+    # place a title is of or from is part of it.
     complement = re.match(
-        r"\s*(?:of|for|at|to)\s+(?:the\s+)?((?:[A-Z][\w.'’-]*\s*)+)", rest[len(head) :]
+        r"\s*(?:of|for|at|to|from|in)\s+(?:the\s+)?((?:[A-Z][\w.'’-]*\s*)+)",
+        rest[len(head) :],
     )
     if complement:
         words += [w for w in _title_tokens(complement.group(1)) if w not in STOPWORDS]
@@ -462,17 +579,38 @@ _POSSESSIVE = re.compile(r"['’]s\b")
 _HEAD_END = re.compile(r",|\(|\b(?:of|for|to|who|whose|from|in|at|on|under|with|and)\b")
 
 
-def _head_title(role: str) -> list[str]:
+def _head_title(role: str, written: str = "") -> list[str]:
     """The words that identify a role: its title and the proper nouns qualifying it, up to
     the first "of", "for", comma... ("State Department spokeswoman", "Senate Majority
     Leader", "chairman" of "chairman of the Joint Chiefs of Staff"). Empty when the role is
     a description rather than a title."""
     head = _HEAD_END.split(role, maxsplit=1)[0]
     words = head.split()
-    if not any(fold(w) in TITLE_WORDS or fold(w) in _ABBREVIATED for w in words):
+    if not any(_is_title_word(w) or fold(w) in _ABBREVIATED for w in words):
         return []
-    keep = [w for w in words if w[:1].isupper() or fold(w) in TITLE_WORDS]
+    keep = [
+        w
+        for position, w in enumerate(words)
+        if w[:1].isupper() or _is_title_word(w) or _written_title(words, position, written)
+    ]
     return [t for w in keep for t in _title_tokens(w) if t not in STOPWORDS]
+
+
+def _written_title(words: list[str], position: int, written: str) -> bool:
+    """A lowercase word before a title word that the article writes with it ("economic
+    adviser", "trade adviser"): a title the article gives someone, so part of the identity."""
+    following = words[position + 1] if position + 1 < len(words) else ""
+    word = fold(words[position])
+    if not following or not _is_title_word(following) or word in STOPWORDS:
+        return False
+    return bool(written) and f"{word} {fold(following)}" in written
+
+
+def _is_title_word(word: str) -> bool:
+    """A title word, also as part of a hyphenated one ("co-director", "vice-chair")."""
+    return fold(word) in TITLE_WORDS or any(
+        fold(part) in TITLE_WORDS for part in word.split("-")[1:] if part
+    )
 
 
 def _person_after_title(segment: str, found: set[str]) -> str:
@@ -590,7 +728,8 @@ _NEGATIVE_SENSE = frozenset(
     ["without", "refuse", "refused", "deny", "denied", "denie", "reject", "rejected", "fail",
      "failed", "lack", "lacked", "against", "unable", "declined", "decline", "halt", "block",
      "blocked", "stop", "stopped", "oppose", "opposed", "unanswered", "lacking", "absence",
-     "instead", "despite", "non", "un", "hardly", "barely", "dismissed", "cannot", "cant"]
+     "instead", "despite", "non", "un", "hardly", "barely", "dismissed", "cannot", "cant",
+     "rather", "failure", "refusal", "denial"]
 )  # fmt: skip
 
 
@@ -602,27 +741,47 @@ def _negations(text: str) -> set[str]:
     return found
 
 
-def polarity_changed(label: str, text: str, cited: str) -> list[str]:
+def polarity_changed(label: str, text: str, cited: str, *, added: bool = True) -> list[str]:
     """An item that says the opposite of its evidence: a negation added or dropped around a
     word it shares with the cited sentence ("opted not to tap" told as "opted to tap"), or a
-    word swapped for its opposite ("supports" told as "opposes")."""
+    word swapped for its opposite ("supports" told as "opposes"). ``added=False`` leaves out
+    the first (for a role's deed, often told from a sentence other than the cited one)."""
     said, evidence = _negations(text), _negations(cited)
     sense = set(tokens(cited)) & _NEGATIVE_SENSE
-    if said and not evidence and not sense:
+    if added and said and not evidence and not sense:
         return [f"{label} says {sorted(said)[0]!r}, but the cited sentences state no negation"]
     # The item may carry a negation in other words ("lacked sufficient funds" for "did not
     # have sufficient funds"): its negative-sense words count as negations here.
-    item_negated, item_plain = _polarity_words(text, _NEGATIONS | _NEGATIVE_SENSE)
+    # An item's negation may stand further from the word than the sentence's ("cannot yet
+    # process the asylum seekers' claims" for "the claims could not be processed").
+    item_negated, item_plain = _polarity_words(
+        text, _NEGATIONS | _NEGATIVE_SENSE, reach=ITEM_NEGATION_REACH
+    )
     cited_negated, cited_plain = _polarity_words(cited, _NEGATIONS)
     for word in item_plain:
         if word in cited_negated and word not in cited_plain and word not in item_negated:
             return [f"{label} leaves out the negation before {word!r} in the cited sentence"]
+    if added:
+        # "declined to join" told of a sentence that says "asked to join"; the sentence's own
+        # negative-sense words ("failure to act") count here as the item's do.
+        denied, stated = _polarity_words(cited, _NEGATIONS | _NEGATIVE_SENSE)
+        refused = {
+            tokens(match.group(1))[0]
+            for match in _REFUSED_TO.finditer(text.lower())
+            if not _REFUSED_TO.search(cited.lower())
+        }
+        for word in sorted(refused):
+            if word in stated and word not in denied:
+                return [f"{label} negates {word!r}, which the cited sentences state plainly"]
     for word in item_plain:
         for opposite in _OPPOSITES.get(word, ()):
             if opposite in cited_plain | cited_negated and word not in cited_plain | cited_negated:
                 return [f"{label} says {word!r} where the cited sentence says {opposite!r}"]
     return []
 
+
+# "declined to join", "refused to testify", "failed to act": the verb after "to" is denied.
+_REFUSED_TO = re.compile(r"\b(?:declin|refus|fail)\w*\s+to\s+([a-z]+)")
 
 # Words whose swap inverts a claim; stems as ``tokens`` writes them.
 _OPPOSITE_PAIRS = [
@@ -632,6 +791,7 @@ _OPPOSITE_PAIRS = [
     ("legal", "illegal"), ("pass", "fail"), ("passed", "failed"), ("more", "fewer"),
     ("higher", "lower"), ("before", "after"), ("for", "against"), ("acquitted", "convicted"),
     ("open", "closed"), ("up", "down"), ("above", "below"), ("majority", "minority"),
+    ("few", "most"), ("few", "many"),
 ]  # fmt: skip
 _OPPOSITES: dict[str, list[str]] = {}
 for _a, _b in _OPPOSITE_PAIRS:
@@ -644,7 +804,14 @@ for _a, _b in _OPPOSITE_PAIRS:
 _WIDE_NEGATIONS = frozenset(["nothing", "none", "nobody", "neither", "nor", "never"])
 
 
-def _polarity_words(text: str, negators: frozenset[str]) -> tuple[set[str], set[str]]:
+# Words after a negation it governs: in the cited sentence, and (more loosely) in the item.
+NEGATION_REACH = 3
+ITEM_NEGATION_REACH = 6
+
+
+def _polarity_words(
+    text: str, negators: frozenset[str], reach: int = NEGATION_REACH
+) -> tuple[set[str], set[str]]:
     """Content words of ``text`` said under a negation, and those said without one."""
     lowered = text.lower().replace("’", "'").replace("cannot", "can not")
     lowered = re.sub(r"n't\b", " not", lowered)
@@ -655,8 +822,8 @@ def _polarity_words(text: str, negators: frozenset[str]) -> tuple[set[str], set[
         if following and following[0] in ("only", "just", "without", "merely", "least"):
             continue  # "not only", "not without": no negation of what follows
         if word in negators:
-            reach = 4 if word in _WIDE_NEGATIONS else 3
-            negated_at.update(range(position + 1, min(len(words), position + 1 + reach)))
+            span = reach + 1 if word in _WIDE_NEGATIONS else reach
+            negated_at.update(range(position + 1, min(len(words), position + 1 + span)))
             if word in _WIDE_NEGATIONS:
                 negated_at.update(range(max(0, position - 2), position))
     negated: set[str] = set()
@@ -694,7 +861,7 @@ def unsupported_clause(label: str, text: str, cited: str) -> list[str]:
     # Clause by clause: an appended "which the charity denied ever receiving" or "and called on
     # him to resign" has most of its own words missing, however well the rest is copied.
     for clause in _CLAUSE.split(text)[1:]:
-        words = [w for w in tokens(clause) if w not in STOPWORDS and len(w) > 2]
+        words = [w for w in tokens(clause) if w not in STOPWORDS | _NO_CLAIM_WORDS and len(w) > 2]
         if len(words) < 2:
             continue
         found = sum(found_in(word, cited_words) for word in words)
@@ -703,6 +870,54 @@ def unsupported_clause(label: str, text: str, cited: str) -> list[str]:
             return [f"{label} adds {shown!r}, which the cited sentences do not say"]
     return []
 
+
+# Where a statement's next clause starts, its subject carried over: "X indicted, suspends
+# re-election bid"; "X declares an emergency and signs the spending bill".
+_CARRIED_CLAUSE = re.compile(r",\s+|;\s+|\s+and\s+|\s+as\s+|\s+while\s+")
+
+
+def deed_of_another(label: str, text: str, sentences: Sequence[str]) -> list[str]:
+    """A statement that opens on a person says each of its clauses of that person; the cited
+    sentence a clause is drawn from must not be about someone else: one that opens on another
+    person and never names this one says it of that other person ("Hunter ..., suspends his
+    re-election bid" from "Representative Chris Collins ... announced days later that he had
+    suspended his re-election campaign")."""
+    subject = first_person(text)
+    if subject is None:
+        return []
+    for clause in _CARRIED_CLAUSE.split(text):
+        words = [w for w in tokens(clause) if w not in STOPWORDS and len(w) > 2]
+        if len(words) < 2:
+            continue
+        if _names_someone_else(clause, subject):
+            continue  # the clause has its own subject
+        scored = [
+            (sum(found_in(w, set(tokens(sentence))) for w in words), sentence)
+            for sentence in sentences
+        ]
+        found, source = max(scored, key=lambda pair: pair[0], default=(0, ""))
+        if found * 2 <= len(words) or names_match(subject, source):
+            continue
+        opener = opening_actor(source)
+        if opener is not None and opener[0] == "person" and not names_match(opener[1], subject):
+            shown = clause.strip(" ,;")
+            return [
+                f"{label} says {shown!r} of {subject}, but the cited sentence says it of "
+                f"{opener[1]}"
+            ]
+    return []
+
+
+def _names_someone_else(clause: str, subject: str) -> bool:
+    person = first_person(clause)
+    return person is not None and not names_match(person, subject)
+
+
+# Words that carry no claim of their own in a clause: attribution, negation (the polarity
+# check weighs it) and time adverbs ("but officials say they cannot yet process ...").
+_NO_CLAIM_WORDS = frozenset(
+    tokens("say says said saying told tell tells not cannot never yet still also now just")
+)
 
 # Where an appended clause starts: ", which ...", "and called ...", ", the same ...".
 _CLAUSE = re.compile(
@@ -727,7 +942,10 @@ CONTEST_WORDS = re.compile(
     r"ruled? against|struck down|illegal|unconstitutional|abuse|power grab|overreach\w*|"
     r"defend\w*|merit\w*|inaccurat\w*|incorrect\w*|erroneous\w*|mistaken\w*|selectively|motivated|bull(?:y|ies)|takeover|"
     r"undermin\w*|above the law|castigat\w*|feign\w*|allege\w*|charg\w*|"
-    r"however|but|contrary|instead|rather)\b",
+    r"however|but|contrary|instead|rather|warn\w*|worr\w*|fear\w*|demand\w*|"
+    # A stance refused: "do not want to negotiate", "have not been so optimistic".
+    r"(?:not|never|n't)\s+(?:\w+\s+){0,2}?(?:want|accept|agree|support|believe|optimistic|"
+    r"convinced|satisfied|justified))\b",
     re.IGNORECASE,
 )
 
@@ -745,7 +963,13 @@ _DENIAL_VERB = re.compile(
     r"false\w*|untrue)\b",
     re.IGNORECASE,
 )
-_DENIAL = re.compile(rf"{_DENIAL_VERB.pattern}|\b(?:not|never|no|nothing)\b|n't\b", re.I)
+# A rejection may be written as resisting, refusing or opposing: "European leaders have
+# resisted the idea of a quota" rejects quotas.
+_DENIAL = re.compile(
+    rf"{_DENIAL_VERB.pattern}|\b(?:not|never|no|nothing)\b|n't\b|"
+    r"\b(?:resist\w*|refus\w*|oppos\w*|object\w*|fought|fight\w*|block\w*)\b",
+    re.I,
+)
 
 
 def denial_said_by(party: str, text: str) -> str:
@@ -803,9 +1027,14 @@ def side_spoken_by_another(party: str, sentences: Sequence[str], cited: Sequence
     return []
 
 
-def party_not_holding(party: str, sentence_texts: Sequence[str], whole: str) -> list[str]:
-    """A side's party must be named in (or just before) the sentences it cites."""
+def party_not_holding(
+    party: str, sentence_texts: Sequence[str], whole: str, speakers: Sequence[str] = ()
+) -> list[str]:
+    """A side's party must be named in (or just before) the sentences it cites, or be who
+    the article says speaks in them ("He also urged ..." after "Rodney Scott said")."""
     if names_match(party, whole) or any(names_match(party, s) for s in sentence_texts):
+        return []
+    if any(names_match(party, speaker) for speaker in speakers):
         return []
     return [f"{party} is not named in the sentences cited for its position"]
 

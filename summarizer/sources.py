@@ -706,6 +706,13 @@ def _inside_closing_quote(text: str, start: int, end: int, line_end: int) -> boo
     return closing != -1 and closing - start <= MAX_QUOTED_SENTENCE
 
 
+# Words that start a sentence and hardly follow "U.S." or "D.C." inside one.
+_SENTENCE_OPENER = re.compile(
+    r"\s+(?:And|But|The|He|She|It|They|We|I|In|On|At|This|That|These|Those|There|His|Her|"
+    r"Their|Its|A|An|If|When|While|After|Before|Since|So|Yet|Still|Meanwhile|However)(?=[\s,])"
+)
+
+
 def _is_abbreviation(text: str, sentence_start: int, stop: int) -> bool:
     if text[stop] != ".":
         return False
@@ -715,6 +722,6 @@ def _is_abbreviation(text: str, sentence_start: int, stop: int) -> bool:
     word = word_match.group(1)
     if len(word) == 1 and word.isupper():  # an initial: "J. Smith"
         return True
-    if "." in word:  # "U.S", "e.g"
-        return True
+    if "." in word:  # "U.S", "e.g"; but "... to the U.S. And he has tweeted" ends one
+        return not _SENTENCE_OPENER.match(text, stop + 1)
     return word.lower() in _ABBREVIATIONS

@@ -5,10 +5,13 @@ from __future__ import annotations
 from summarizer.attribution import quote_speaker
 from summarizer.claims import (
     contest_not_in_text,
+    deed_of_another,
     denial_not_in_text,
+    figure_counts_another,
     magnitude_stated,
     names_match,
     numbers_not_cited,
+    party_not_holding,
     polarity_changed,
     quote_not_in_text,
     role_not_attached,
@@ -172,6 +175,31 @@ def test_a_copied_sentence_with_a_clause_appended_is_not_verified() -> None:
     assert unsupported_clause("description", appended, cited) != []
 
 
+HUNTER = (
+    "WASHINGTON — Representative Duncan Hunter was indicted by a federal grand jury in San "
+    "Diego on Tuesday after a monthslong criminal investigation."
+)
+COLLINS = (
+    "Representative Chris Collins, Republican of New York, was indicted on insider trading "
+    "charges, and announced days later that he had suspended his re-election campaign."
+)
+
+
+def test_a_clause_drawn_from_a_sentence_about_someone_else_is_not_theirs() -> None:
+    cited = [HUNTER, COLLINS]
+    conflated = "Rep. Duncan Hunter indicted over campaign spending, suspends re-election bid"
+    problems = deed_of_another("headline", conflated, cited)
+    assert problems
+    assert "Chris Collins" in problems[0]
+    assert deed_of_another("headline", "Rep. Duncan Hunter indicted in San Diego", cited) == []
+    # A clause with its own subject is that subject's.
+    both = "Rep. Duncan Hunter indicted; Chris Collins suspended his re-election campaign"
+    assert deed_of_another("description", both, cited) == []
+    # A sentence opening on "he" may be about the statement's person: not judged here.
+    pronoun = "He said days later that he had suspended his re-election campaign."
+    assert deed_of_another("headline", conflated, [HUNTER, pronoun]) == []
+
+
 # Disputes -------------------------------------------------------------------------------------
 
 
@@ -269,3 +297,215 @@ def test_verify_moves_items_the_judge_finds_unsupported_to_rejected() -> None:
     assert checked.metadata.verified_by == ["code", "model:judge"]
     assert checked.metadata.grounding.verified == summary.metadata.grounding.verified - 1
     assert "- where[0]: name: Nur-Sultan" in judge.messages[-1]["content"]
+
+
+def test_the_judge_sees_the_sentences_before_each_cited_one_as_context() -> None:
+    from summarizer.models import ArticleExtraction, GroundingReport, SummaryMetadata
+    from summarizer.summary import build_summary
+    from summarizer.verification import CONTEXT_BEFORE, items_to_judge, verify_prompt
+
+    article = make_article(" ".join(CRONK), path="cronk.txt")
+    extraction = ArticleExtraction.model_validate(
+        {
+            "headline": {"text": "Heather Cronk traveled to Tijuana", "evidence": ["S1"]},
+            "quotes": [
+                {
+                    "speaker": "Heather Cronk",
+                    "quote": "This is an existential moment.",
+                    "evidence": ["S3"],
+                }
+            ],
+        }
+    )
+    metadata = SummaryMetadata(
+        source_path="cronk.txt", article_id=article.id, sentence_count=len(article.sentences),
+        model="m", backend="openai", mode="tools", prompt_version="p", usage={}, attempts=1,
+        grounding=GroundingReport(proposed=0, verified=0, rejected=0, score=None),
+        verified_by=["code"],
+    )  # fmt: skip
+    summary = build_summary(extraction, article, metadata)
+    assert [q.speaker for q in summary.quotes] == ["Heather Cronk"]
+    judged = {item["label"]: item for item in items_to_judge(summary, article)}
+    quote = judged["quotes[0]"]
+    assert [s.id for s in quote["sentences"]] == ["S3"]
+    assert [s.id for s in quote["context"]] == ["S1", "S2"][:CONTEXT_BEFORE]
+    assert judged["headline"]["context"] == []  # nothing comes before the first sentence
+    prompt = verify_prompt().messages(title=None, items=list(judged.values()))[-1]["content"]
+    assert "  context [S1] Heather Cronk" in prompt
+    assert prompt.index("context [S2]") < prompt.index("  [S3] She added")
+
+
+# Found on new text (NewsWCL50 migrant caravan articles) --------------------------------------
+
+CRONK = [
+    "Heather Cronk, co-director of Showing Up for Racial Justice, one of several American "
+    "advocacy groups that have been helping the caravan, traveled to Tijuana to support the "
+    "migrants in the final stretch.",
+    "About 80 U.S. families have also offered to sponsor migrants seeking asylum, she said.",
+    'She added: "This is an existential moment. This is a spiritual moment."',
+]
+AVILA = [
+    "Kenia Elizabeth Avila, 35, appeared shaken after the volunteer attorneys told her Friday "
+    "that she could be separated from her three children, ages 10, 9 and 4.",
+    "But she said in an interview with the wire service that returning to her native El "
+    "Salvador would be worse.",
+    "She fled for reasons she declined to discuss.",
+    "\"If they're going to separate us for a few days, that's better than getting myself "
+    'killed in my country," she said.',
+]
+
+
+def test_a_pronoun_carries_the_subject_of_the_sentence_before_not_its_last_name() -> None:
+    assert quote_speaker(CRONK, 2, "This is an existential moment") == "Heather Cronk"
+    # "her native El Salvador" is a place, and "she" sentences pass the subject further back.
+    assert quote_speaker(AVILA, 3, "If they") == "Kenia Elizabeth Avila"
+    assert speaker_not_attributed("Kenia Elizabeth Avila", "If they", AVILA, [3]) == []
+
+
+def test_a_month_word_in_a_name_or_a_verb_names_no_month() -> None:
+    cited = "Many of them had spent the past week walking as part of the March Without Borders."
+    role = "marcher in the March Without Borders"
+    assert numbers_not_cited("role", role, "She joined the march on Sunday.") == []
+    assert numbers_not_cited("role", "joined the march", "She joined on Sunday.") == []
+    assert numbers_not_cited("role", "arrived in March", cited) != []
+
+
+def test_a_title_from_another_place_or_a_hyphenated_title_must_be_the_actors() -> None:
+    lozano = ["“It was beautiful,” said Emma Lozano, a Christian pastor from Chicago."]
+    assert role_not_attached("Emma Lozano", "Christian pastor from Chicago", lozano, lozano) == []
+    wrong_city = role_not_attached(
+        "Emma Lozano", "Christian pastor from Los Angeles", lozano, lozano
+    )
+    assert wrong_city != []
+    mensing = [
+        "Alex Mensing, project coordinator for Pueblo Sin Fronteras, a transnational group that "
+        "organized the caravan, said the migrants were ready."
+    ]
+    own = "project coordinator for Pueblo Sin Fronteras"
+    assert role_not_attached("Alex Mensing", own, mensing, mensing) == []
+    other = "co-director of Pueblo Sin Fronteras"
+    assert role_not_attached("Alex Mensing", other, mensing, mensing) != []
+    scott = [
+        "In a statement Saturday, Chief Patrol Agent Rodney Scott said there had been several "
+        "attempted illegal entries by people associated with the caravan."
+    ]
+    assert role_not_attached("Rodney Scott", "Chief Patrol Agent", scott, scott) == []
+
+
+def test_an_age_is_the_number_however_it_is_written() -> None:
+    assert role_not_attached("Kenia Elizabeth Avila", "35-year-old mother of three children",
+                             AVILA, AVILA) == []  # fmt: skip
+    assert numbers_not_cited("role", "36-year-old mother", " ".join(AVILA)) != []
+
+
+def test_few_is_not_most() -> None:
+    cited = (
+        "Nearly 80 percent passed the initial screening, the AP said, but few are likely to win."
+    )
+    assert polarity_changed("description", "few are likely to win asylum", cited) == []
+    assert polarity_changed("description", "most are likely to win asylum", cited) != []
+
+
+def test_rather_than_carries_the_negation() -> None:
+    cited = (
+        "They must stop them at their Northern Border, which they can do because their border "
+        "laws work, not allow them to pass through into our country."
+    )
+    told = "Mexico must stop the caravans at its border rather than let them pass through"
+    assert polarity_changed("description", told, cited) == []
+    assert polarity_changed("description", "Mexico must allow the caravans to pass", cited)
+
+
+def test_a_dotted_abbreviation_before_a_sentence_opener_ends_the_sentence() -> None:
+    text = (
+        "The president has been critical of the caravan's approach to the U.S. And he has "
+        "tweeted about it. The U.S. Supreme Court ruled."
+    )
+    assert [s.text for s in split_sentences(text)] == [
+        "The president has been critical of the caravan's approach to the U.S.",
+        "And he has tweeted about it.",
+        "The U.S. Supreme Court ruled.",
+    ]
+
+
+# Found on new text (NewsWCL50 tariff articles) -----------------------------------------------
+
+TARIFFS = "The 25 percent tariffs on steel and 10 percent on aluminum were set to go into effect."
+
+
+def test_a_figure_is_what_its_own_stretch_of_the_sentence_says_it_counts() -> None:
+    assert figure_counts_another("25 percent", "tariff on steel imports", [TARIFFS]) == []
+    assert figure_counts_another("10 percent", "tariff on aluminum imports", [TARIFFS]) == []
+    swapped = figure_counts_another("25 percent", "tariff on aluminum imports", [TARIFFS])
+    assert swapped == ["the cited sentence gives 10 percent to 'aluminum', not '25 percent'"]
+    # An elided stretch says nothing: "and Campa-Najjar 17 percent".
+    vote = "Hunter won 48 percent of the vote in the primary, and Campa-Najjar 17 percent."
+    assert figure_counts_another("17 percent", "Campa-Najjar's share of the vote", [vote]) == []
+
+
+def test_a_name_right_after_a_quotation_without_a_verb_is_its_speaker() -> None:
+    sentences = [
+        "The delegation is led by Treasury Secretary Steven Mnuchin and U.S. Trade "
+        "Representative Robert Lighthizer.",
+        '"We\'re going to have very frank discussions," Mnuchin in an interview broadcast '
+        "Monday on Fox Business.",
+    ]
+    quote = "We're going to have very frank discussions,"
+    assert quote_speaker(sentences, 1, quote) == "Mnuchin"
+    assert speaker_not_attributed("Steven Mnuchin", quote, sentences, [1]) == []
+    assert speaker_not_attributed("Robert Lighthizer", quote, sentences, [1]) != []
+
+
+def test_declined_to_join_is_not_asked_to_join() -> None:
+    cited = "It has also asked to join a dispute China brought at the World Trade Organization."
+    assert polarity_changed("description", "The EU asked to join China's WTO dispute", cited) == []
+    declined = "The EU has declined to join a dispute China brought at the WTO"
+    assert polarity_changed("description", declined, cited) != []
+    failure = "records show a failure to act on documented warnings"
+    assert polarity_changed("headline", "leaders failed to act on warnings", failure) == []
+
+
+def test_a_title_the_article_writes_for_someone_else_is_theirs() -> None:
+    article = [
+        "The delegation is led by Treasury Secretary Steven Mnuchin, U.S. Trade Representative "
+        "Robert Lighthizer and trade adviser Peter Navarro.",
+        "White House economic adviser Larry Kudlow will also attend.",
+    ]
+    cited = article[:1]
+    assert role_not_attached("Peter Navarro", "trade adviser", cited, article) == []
+    assert role_not_attached("Peter Navarro", "economic adviser", cited, article) != []
+
+
+def test_an_administration_is_named_by_the_person_heading_it() -> None:
+    assert names_match("Trump administration", "Mr. Trump, in a tweet last week")
+    assert names_match("the Trump administration", "President Trump said")
+    assert not names_match("Obama administration", "President Trump said")
+
+
+def test_a_side_may_be_held_by_whoever_the_article_says_is_speaking() -> None:
+    urged = "He also urged those contemplating illegal entry to think before they act."
+    assert party_not_holding("Rodney Scott", [urged], urged) != []
+    assert (
+        party_not_holding("Rodney Scott", [urged], urged, ["Chief Patrol Agent Rodney Scott"]) == []
+    )
+
+
+def test_a_stance_refused_or_a_warning_is_a_contest() -> None:
+    assert (
+        contest_not_in_text("Leaders have said they do not want to negotiate under threat.") == []
+    )
+    assert contest_not_in_text("Industries warned higher prices would hurt them.") == []
+    assert contest_not_in_text("The House approved the plan 234-193.") != []
+
+
+def test_a_quotation_closed_first_is_not_the_attribution() -> None:
+    from summarizer.attribution import mask_quotes
+
+    sentence = (
+        'Several groups entered by climbing the fence near the Port of Entry," he said. '
+        '"In several of these incidents, children'
+    )
+    masked = mask_quotes(sentence)
+    assert "he said" in masked
+    assert "Port of Entry" not in masked
+    assert "children" not in masked
