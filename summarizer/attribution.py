@@ -406,8 +406,12 @@ def opening_actor(sentence: str) -> tuple[str, str] | None:
         name = _clean_name(match.group(0))
         if name is None:
             continue
-        if name.endswith(("'s", "’s")) or not _is_person_like(name, text):
-            return None  # "Hunter's lawyer", "The House": not a person named as subject
+        if (
+            name.endswith(("'s", "’s"))
+            or not _is_person_like(name, text)
+            or any(word.count(".") >= 2 for word in name.split())
+        ):
+            return None  # "Hunter's lawyer", "The House", "U.S. Customs": not a person
         return "person", name
     return None
 

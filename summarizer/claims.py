@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from summarizer.attribution import attribute, first_person, opening_actor, person_in
+from summarizer.attribution import LOOK_BACK, attribute, first_person, opening_actor, person_in
 from summarizer.numbers import find_numbers
 from summarizer.text import STOPWORDS, fold, found_in, name_words, tokens
 
@@ -303,7 +303,11 @@ def speaker_not_attributed(
     must be named in the sentence holding the quote or the two before it."""
     form = quote_form(quote)[:40]
     holding = [i for i in cited if form and form in quote_form(sentences[i])] or list(cited)
-    window = " ".join(sentences[max(0, min(holding) - 2) : max(holding) + 1])
+    # The sentences just before, and any cited one a little further back that introduces the
+    # speaker ("Chief Patrol Agent Rodney Scott said ... He also urged ...").
+    start = min(holding)
+    introduced = [sentences[i] for i in cited if start - LOOK_BACK <= i < start - 2]
+    window = " ".join([*introduced, *sentences[max(0, start - 2) : max(holding) + 1]])
     named_elsewhere: str | None = None
     for index in holding:
         found = attribute(sentences, index, quote)
@@ -424,7 +428,12 @@ _ABBREVIATED = {
     "mo": "missouri", "nc": "north carolina", "sc": "south carolina", "nj": "new jersey",
     "okla": "oklahoma", "neb": "nebraska", "nev": "nevada", "ore": "oregon", "wis": "wisconsin",
     "tenn": "tennessee", "ind": "indiana", "ala": "alabama", "la": "louisiana", "vt": "vermont",
+    "miss": "mississippi", "ark": "arkansas", "kan": "kansas", "del": "delaware",
+    "mont": "montana", "wyo": "wyoming", "nh": "new hampshire", "nd": "north dakota",
+    "sd": "south dakota", "ri": "rhode island", "utah": "utah", "iowa": "iowa",
 }  # fmt: skip
+# "D-Miss.", "R-Calif.": a party and state after a name, not a name of its own.
+_PARTY_AND_STATE = re.compile(r"\(?[DRI]-[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\)?")
 
 
 @lru_cache(maxsize=8192)
@@ -439,8 +448,12 @@ def _title_tokens(text: str) -> tuple[str, ...]:
     text = re.sub(r"\b([A-Z])\.([A-Z])\.", r"\1\2", text)  # "N.Y." -> "NY"
     out: list[str] = []
     for word in tokens(text):
-        out.extend(tokens(_ABBREVIATED.get(word, word)))
+        out.extend(tokens(_ABBREVIATED_TOKENS.get(word, word)))
     return tuple(out)
+
+
+# The same, keyed as ``tokens`` writes the abbreviation ("Miss." is "mis").
+_ABBREVIATED_TOKENS = {tokens(key)[0]: value for key, value in _ABBREVIATED.items()}
 
 
 def role_not_attached(
@@ -527,7 +540,8 @@ def _title_not_held(
     said_words: set[str],
     written: str = "",
 ) -> list[str]:
-    identity = [w for w in _head_title(role, written) if w not in own]
+    # Two letters ("US", "EU") qualify a title as a country does, not as someone's own word.
+    identity = [w for w in _head_title(role, written) if w not in own and len(w) > 2]
     if not identity:
         return []  # a description ("states suing Colorado"), not a title
     head_words = _head_words(role)
@@ -692,6 +706,8 @@ def _attached_words(
             owner = person
         elif position > 0 and name_only[position - 1] and not _POSSESSIVE.search(segment):
             owner = segments[position - 1]  # "Mason Tvert, communications director for ..."
+            if _PARTY_AND_STATE.fullmatch(owner.strip()) and position > 1:
+                owner = segments[position - 2]  # "Rep. Bennie Thompson, D-Miss., ranking ..."
         elif trailing and _APPOSITION.match(segment):
             owner = trailing.group(
                 1
@@ -736,7 +752,7 @@ _NEGATIVE_SENSE = frozenset(
 def _negations(text: str) -> set[str]:
     lowered = text.lower().replace("’", "'")
     found = {w for w in re.findall(r"[a-z']+", lowered) if w in _NEGATIONS}
-    if re.search(r"\w+n't\b|\bcannot\b", lowered):
+    if re.search(r"\w+n't\b|\bcannot\b|\byet to\b", lowered):  # "had yet to speak"
         found.add("not")
     return found
 
@@ -916,7 +932,9 @@ def _names_someone_else(clause: str, subject: str) -> bool:
 # Words that carry no claim of their own in a clause: attribution, negation (the polarity
 # check weighs it) and time adverbs ("but officials say they cannot yet process ...").
 _NO_CLAIM_WORDS = frozenset(
-    tokens("say says said saying told tell tells not cannot never yet still also now just")
+    tokens(
+        "say says said saying told tell tells not cannot never yet still also now just according"
+    )
 )
 
 # Where an appended clause starts: ", which ...", "and called ...", ", the same ...".

@@ -196,7 +196,12 @@ class _ArticleIndex:
 
 
 def _contains_name(name: str, text_tokens: set[str]) -> bool:
-    return any(_found(t, text_tokens) for t in _name_tokens(name))
+    words = _name_tokens(name)
+    # "European Union" where the sentence writes "the EU".
+    initials = "".join(w[0] for w in words if w not in STOPWORDS)
+    return any(_found(t, text_tokens) for t in words) or (
+        len(initials) >= 2 and initials in text_tokens
+    )
 
 
 def _check_name(

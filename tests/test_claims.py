@@ -509,3 +509,48 @@ def test_a_quotation_closed_first_is_not_the_attribution() -> None:
     assert "he said" in masked
     assert "Port of Entry" not in masked
     assert "children" not in masked
+
+
+# Found on the held-out set, after its one measurement ----------------------------------------
+
+
+def test_a_party_and_state_after_a_name_leaves_the_title_with_the_name() -> None:
+    sentence = [
+        '"It\'s overkill," said Rep. Bennie Thompson, D-Miss., ranking member of the House '
+        "Committee on Homeland Security."
+    ]
+    role = "Democratic congressman from Mississippi and ranking member of the House Committee"
+    assert role_not_attached("Bennie Thompson", role, sentence, sentence) == []
+    assert role_not_attached("Bennie Thompson", "congressman from Ohio", sentence, sentence)
+
+
+def test_according_to_and_yet_to_are_not_claims_of_their_own() -> None:
+    cited = "By Sunday afternoon, about 150 caravan members had begun crossing, organizers said."
+    told = (
+        "By Sunday afternoon about 150 caravan members had begun crossing, according to organizers."
+    )
+    assert unsupported_clause("description", told, cited) == []
+    waiting = "By Monday morning the migrants had yet to speak to immigration officials."
+    assert polarity_changed("description", "they had not spoken to officials", waiting) == []
+
+
+def test_an_agency_is_not_a_person_its_commissioner_speaks_for() -> None:
+    cited = [
+        "CBP Commissioner Kevin McAleenan said some may need to wait in Mexico as officers "
+        "process those already inside."
+    ]
+    told = "U.S. Customs and Border Protection warned it would limit claims, saying some may wait"
+    assert deed_of_another("description", told, cited) == []
+
+
+def test_a_speaker_introduced_in_a_cited_sentence_a_little_before_may_speak_on() -> None:
+    sentences = [
+        "In a statement Saturday, Chief Patrol Agent Rodney Scott said there had been entries.",
+        "Several groups climbed the fence, he said.",
+        "Children were among them.",
+        "He also urged migrants to think before they act.",
+        '"We are a very welcoming country," the statement went on.',
+    ]
+    quote = "We are a very welcoming country"
+    assert speaker_not_attributed("Rodney Scott", quote, sentences, [4, 0]) == []
+    assert speaker_not_attributed("Rodney Scott", quote, sentences, [4]) != []
