@@ -89,12 +89,14 @@ _SHOWN_FIELDS = {
     "disputed_points": ("claim", "how_contested", "sides"),
 }
 _ITEM_LINE = re.compile(r"^- ([a-z_]+\[\d+\]|headline): (.*)$")
-_ITEM_SENTENCE = re.compile(r"^\s+\[S\d+\] (.*)$")
+_CITES_LINE = re.compile(r"^\s+cites: (.*)$")
+_SHOWN_SENTENCE = re.compile(r"^\[(S\d+)\] (.*)$", re.MULTILINE)
 
 
 def judged_items(prompt: str) -> list[tuple[str, str, dict[str, Any], list[str]]]:
     """(label, section, shown fields, cited sentence texts) of each item in a verification
-    prompt."""
+    prompt: the sentences are listed once, each item names those it cites."""
+    shown = dict(_SHOWN_SENTENCE.findall(prompt))
     items: list[tuple[str, str, dict[str, Any], list[str]]] = []
     for line in prompt.splitlines():
         item = _ITEM_LINE.match(line)
@@ -111,9 +113,11 @@ def judged_items(prompt: str) -> list[tuple[str, str, dict[str, Any], list[str]]
                         fields[name] = value
             items.append((label, section, fields, []))
             continue
-        sentence = _ITEM_SENTENCE.match(line)
-        if sentence and items:
-            items[-1][3].append(normalise(sentence.group(1)))
+        cites = _CITES_LINE.match(line)
+        if cites and items:
+            for sentence_id in re.findall(r"S\d+", cites.group(1)):
+                if sentence_id in shown:
+                    items[-1][3].append(normalise(shown[sentence_id]))
     return items
 
 

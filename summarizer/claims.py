@@ -887,6 +887,44 @@ def unsupported_clause(label: str, text: str, cited: str) -> list[str]:
     return []
 
 
+# A capitalised word after the first that names someone or something: "CIA", "Supreme Court".
+_PROPER_WORD = re.compile(r"(?<!^)(?<![.:;!?]\s)\b[A-Z][\w’'.-]*")
+
+
+def names_not_cited(label: str, text: str, cited: str) -> list[str]:
+    """Every name a headline writes must be in the sentences it cites, as names in every other
+    item must: "Obama concedes State Department ignored CIA warnings" citing sentences that
+    never mention the CIA says more than they do. The first word is left out (a capital there
+    says nothing); a name may be written out or as initials ("CIA", "C.I.A.")."""
+    cited_words = set(tokens(cited.replace(".", "")))
+    # "EU" for "European Union", "CBP" for "Customs and Border Protection".
+    cited_initials: set[str] = set()
+    for run in re.findall(r"[A-Z][\w’'-]*(?:\s+(?:and\s+|of\s+|for\s+)?[A-Z][\w’'-]*)+", cited):
+        capitals = [w[0].lower() for w in run.split() if w[:1].isupper()]
+        for start in range(len(capitals)):
+            for end in range(start + 2, len(capitals) + 1):
+                cited_initials.add("".join(capitals[start:end]))
+    missing = []
+    text = re.sub(r"\[S\d+\]\s*", "", text)  # sentence ids the model wrote into the text
+    for match in _PROPER_WORD.finditer(text.strip()):
+        word = match.group(0).rstrip(".")
+        if fold(word) in _NAMELESS_CAPITALS or _month_of(word) or fold(word) in _WEEKDAYS:
+            continue
+        folded = tokens(word.replace(".", ""))
+        if not folded or all(found_in(w, cited_words) for w in folded):
+            continue
+        if fold(word.replace(".", "")) in cited_initials:
+            continue
+        missing.append(word)
+    if missing:
+        return [f"{label} names {', '.join(missing)}, which the cited sentences do not"]
+    return []
+
+
+# Capitals that name no one: titles before a name, and words headlines capitalise.
+_NAMELESS_CAPITALS = frozenset(["rep", "sen", "gov", "mr", "mrs", "ms", "dr", "gop", "i"])
+
+
 # Where a statement's next clause starts, its subject carried over: "X indicted, suspends
 # re-election bid"; "X declares an emergency and signs the spending bill".
 _CARRIED_CLAUSE = re.compile(r",\s+|;\s+|\s+and\s+|\s+as\s+|\s+while\s+")

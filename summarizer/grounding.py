@@ -27,6 +27,7 @@ from summarizer.claims import (
     figure_counts_another,
     magnitude_stated,
     names_match,
+    names_not_cited,
     numbers_not_cited,
     party_not_holding,
     polarity_changed,
@@ -358,6 +359,8 @@ def _check_statement(
     overlap_problems = _check_overlap(label, text, cited)
     if label == "headline" and _overlap_share(text, cited) >= MIN_HEADLINE_OVERLAP:
         overlap_problems = []
+    if label == "headline":
+        yield from names_not_cited(label, text, cited)
     yield from overlap_problems
     yield from numbers_not_cited(label, text, cited, article_text)
     yield from polarity_changed(label, text, cited)

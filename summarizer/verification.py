@@ -24,6 +24,7 @@ from summarizer.models import (
     GroundingReport,
     ItemVerdicts,
     RejectedItem,
+    Sentence,
 )
 from summarizer.prompts import PromptPair, load_prompt
 
@@ -55,34 +56,19 @@ def _item_text(section: str, item: BaseModel) -> str:
     return " | ".join(parts)
 
 
-# Sentences shown before each cited one, marked as context: who "he", "she" or "the senator"
-# is, and a speaker's role, are often said a sentence or two earlier. The code checks read
-# them there too; a judge shown the cited sentence alone rejects a correct quote.
+# Sentences shown before each cited one, as context: who "he", "she" or "the senator" is,
+# and a speaker's role, are often said a sentence or two earlier. The code checks read them
+# there too; a judge shown the cited sentence alone rejects a correct quote.
 CONTEXT_BEFORE = 2
 
 
 def _judged(label: str, text: str, article: Article, ids: list[str]) -> dict[str, Any]:
     cited = [s for s in (article.sentence(i) for i in ids) if s is not None]
-    positions = {int(s.id[1:]) - 1 for s in cited}  # "S3" is the third sentence
-    context = sorted(
-        {
-            before
-            for at in positions
-            for before in range(max(0, at - CONTEXT_BEFORE), at)
-            if before not in positions
-        }
-    )
-    return {
-        "label": label,
-        "text": text,
-        "sentences": cited,
-        "context": [article.sentences[i] for i in context],
-    }
+    return {"label": label, "text": text, "cites": [s.id for s in cited]}
 
 
 def items_to_judge(summary: ArticleSummary, article: Article) -> list[dict[str, Any]]:
-    """Every shown item with its label, its text, the sentences it cites and the sentences
-    just before them (context)."""
+    """Every shown item with its label, its text and the ids of the sentences it cites."""
     items = []
     if summary.headline_source == "model":
         ids = [span.sentence for span in summary.headline_evidence]
@@ -92,6 +78,17 @@ def items_to_judge(summary: ArticleSummary, article: Article) -> list[dict[str, 
             ids = [span.sentence for span in item.evidence_spans]
             items.append(_judged(f"{section}[{position}]", _item_text(section, item), article, ids))
     return items
+
+
+def sentences_to_show(items: list[dict[str, Any]], article: Article) -> list[Sentence]:
+    """The sentences the items cite and the ``CONTEXT_BEFORE`` before each, once each and in
+    the article's order: an item's sentences are shown once however many items cite them."""
+    positions: set[int] = set()
+    for item in items:
+        for sentence_id in item["cites"]:
+            at = int(sentence_id[1:]) - 1  # "S3" is the third sentence
+            positions.update(range(max(0, at - CONTEXT_BEFORE), at + 1))
+    return [article.sentences[i] for i in sorted(positions) if i < len(article.sentences)]
 
 
 async def verify_summary(
@@ -109,7 +106,8 @@ async def verify_summary(
     meta = summary.metadata
     if not items:
         return summary
-    messages = prompt.messages(title=article.title, items=items)
+    sentences = sentences_to_show(items, article)
+    messages = prompt.messages(title=article.title, items=items, sentences=sentences)
     try:
         attempt = await client.ask(messages, ItemVerdicts, sampling)
     except ModelError as error:

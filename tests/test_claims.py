@@ -302,7 +302,12 @@ def test_verify_moves_items_the_judge_finds_unsupported_to_rejected() -> None:
 def test_the_judge_sees_the_sentences_before_each_cited_one_as_context() -> None:
     from summarizer.models import ArticleExtraction, GroundingReport, SummaryMetadata
     from summarizer.summary import build_summary
-    from summarizer.verification import CONTEXT_BEFORE, items_to_judge, verify_prompt
+    from summarizer.verification import (
+        CONTEXT_BEFORE,
+        items_to_judge,
+        sentences_to_show,
+        verify_prompt,
+    )
 
     article = make_article(" ".join(CRONK), path="cronk.txt")
     extraction = ArticleExtraction.model_validate(
@@ -326,13 +331,17 @@ def test_the_judge_sees_the_sentences_before_each_cited_one_as_context() -> None
     summary = build_summary(extraction, article, metadata)
     assert [q.speaker for q in summary.quotes] == ["Heather Cronk"]
     judged = {item["label"]: item for item in items_to_judge(summary, article)}
-    quote = judged["quotes[0]"]
-    assert [s.id for s in quote["sentences"]] == ["S3"]
-    assert [s.id for s in quote["context"]] == ["S1", "S2"][:CONTEXT_BEFORE]
-    assert judged["headline"]["context"] == []  # nothing comes before the first sentence
-    prompt = verify_prompt().messages(title=None, items=list(judged.values()))[-1]["content"]
-    assert "  context [S1] Heather Cronk" in prompt
-    assert prompt.index("context [S2]") < prompt.index("  [S3] She added")
+    assert judged["quotes[0]"]["cites"] == ["S3"]
+    assert judged["headline"]["cites"] == ["S1"]
+    shown = sentences_to_show(list(judged.values()), article)
+    # S3's two sentences before, and S1 once though two items need it.
+    assert [s.id for s in shown] == ["S1", "S2", "S3"][: CONTEXT_BEFORE + 1]
+    prompt = verify_prompt().messages(title=None, items=list(judged.values()), sentences=shown)[-1][
+        "content"
+    ]
+    assert prompt.count("[S1] Heather Cronk") == 1
+    assert "- quotes[0]: speaker: Heather Cronk" in prompt
+    assert "  cites: S3" in prompt
 
 
 # Found on new text (NewsWCL50 migrant caravan articles) --------------------------------------
@@ -554,3 +563,26 @@ def test_a_speaker_introduced_in_a_cited_sentence_a_little_before_may_speak_on()
     quote = "We are a very welcoming country"
     assert speaker_not_attributed("Rodney Scott", quote, sentences, [4, 0]) == []
     assert speaker_not_attributed("Rodney Scott", quote, sentences, [4]) != []
+
+
+def test_a_headline_names_only_what_its_cited_sentences_name() -> None:
+    from summarizer.claims import names_not_cited
+
+    cited = (
+        "The controversy underscores State Department concerns about the leadership's failure "
+        "to act on documented warnings. President Obama even acknowledged that the staff were "
+        "not adequately protected."
+    )
+    good = "Obama concedes the State Department failed to act on warnings"
+    assert names_not_cited("headline", good, cited) == []
+    planted = "Obama concedes State Department ignored CIA warnings before the attack"
+    assert names_not_cited("headline", planted, cited) == [
+        "headline names CIA, which the cited sentences do not"
+    ]
+    # Initials for a name the sentence writes out, and dotted initials.
+    union = "The European Union and U.S. Customs and Border Protection said they would wait."
+    assert names_not_cited("headline", "EU and CBP wait on U.S. decision", union) == []
+    assert (
+        names_not_cited("headline", "Jostling between State and the C.I.A.", "the CIA and State")
+        == []
+    )

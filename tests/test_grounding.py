@@ -170,9 +170,10 @@ def test_headline_is_checked_against_its_cited_sentences() -> None:
         return check_extraction(extraction, ARTICLE)[0].problems
 
     assert headline_problems("Pompeo visits Nur-Sultan; China denies the camps") == ()
-    [problem] = headline_problems("Pompeo announces sanctions on Chinese banks in Geneva")
-    assert problem.startswith("headline words")
-    assert "sanction" in problem
+    names, words = headline_problems("Pompeo announces sanctions on Chinese banks in Geneva")
+    assert names == "headline names Geneva, which the cited sentences do not"
+    assert words.startswith("headline words")
+    assert "sanction" in words
 
 
 def test_a_paragraph_is_not_a_figure_even_if_it_holds_a_number_word() -> None:
