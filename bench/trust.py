@@ -309,6 +309,7 @@ def main() -> None:
         default=TRUST_SECTION,
         help="the BENCHMARKS.md heading to write under (a held-out set has its own)",
     )
+    parser.add_argument("--note", default="", help="a paragraph to add under the section's table")
     parser.add_argument("-v", "--verbose", action="store_true", help="show why each was caught")
     args = parser.parse_args()
     roots = args.authored or [ROOT / "bench" / "authored"]
@@ -439,6 +440,7 @@ def write_benchmarks(
         "",
         *table,
         "",
+        *([args.note, ""] if args.note else []),
         f"Correct items falsely rejected by the code checks: {len(code.false_rejections)} of "
         f"{code.correct_items} ({code.share_rejected:.1%}).",
         "",

@@ -102,3 +102,24 @@ def test_planted_entries_are_checked_against_the_answer(
     assert any("unknown kind 'made_up'" in p for p in problems)
     assert any("replaces 3 outside" in p for p in problems)
     assert counts == {"misattributed_quote": 1, "made_up": 1}
+
+
+def test_every_served_item_has_one_judge_verdict(checker: ModuleType, tmp_path: Path) -> None:
+    answer = answer_with(["Bob Jones called it \u201creckless.\u201d"])
+    root = write_fixture(tmp_path, answer, [])
+    verdicts = root / "authored" / "verdicts" / "cluster"
+    verdicts.mkdir(parents=True)
+    rows = [
+        {"section": "headline", "item": answer["headline"], "supported": True, "reason": ""},
+        {"section": "quotes", "item": answer["quotes"][0], "supported": False, "reason": "x"},  # type: ignore[index]
+    ]
+    (verdicts / "fox.json").write_text(json.dumps({"authored": True, "verdicts": rows}))
+    problems, _, _ = checker.check_all(root / "authored", root / "devset")
+    assert problems == []
+    stray = {"description": "not served", "evidence": ["Alice Smith said the plan was sound"]}
+    rows = [rows[0], {"section": "what", "item": stray, "supported": "yes", "reason": ""}]
+    (verdicts / "fox.json").write_text(json.dumps({"authored": True, "verdicts": rows}))
+    problems, _, _ = checker.check_all(root / "authored", root / "devset")
+    assert any("no verdict for" in p and "reckless" in p for p in problems)
+    assert any("a verdict for an item not served" in p for p in problems)
+    assert any("'supported' must be true or false" in p for p in problems)

@@ -299,6 +299,47 @@ class Checker:
             self.problem(where, f"{kind} must change one of {sorted(needed)}")
 
 
+def _served_items(authored_dir: Path, cluster: str, outlet: str) -> list[str]:
+    """Every item an answer and its planted file serve, as comparable text."""
+    items: list[str] = []
+    answer_path = authored_dir / "articles" / cluster / outlet
+    if answer_path.is_file():
+        answer = json.loads(answer_path.read_text(encoding="utf-8"))
+        items.append(json.dumps(["headline", answer.get("headline")], sort_keys=True))
+        for section in SECTIONS:
+            items += [
+                json.dumps([section, item], sort_keys=True) for item in answer.get(section, [])
+            ]
+    planted_path = authored_dir / "planted" / cluster / outlet
+    if planted_path.is_file():
+        planted = json.loads(planted_path.read_text(encoding="utf-8"))
+        items += [
+            json.dumps([entry["section"], entry["item"]], sort_keys=True)
+            for entry in planted.get("planted", [])
+        ]
+    return items
+
+
+def check_verdicts(checker: Checker, path: Path, authored_dir: Path) -> None:
+    """One verdict for every item served for the article, each about an item served."""
+    where = place_of(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("authored") is not True:
+        checker.problem(where, '"authored": true is missing')
+    served = _served_items(authored_dir, path.parent.name, path.name)
+    judged = []
+    for number, row in enumerate(data.get("verdicts", [])):
+        if not isinstance(row.get("supported"), bool):
+            checker.problem(f"{where} verdicts[{number}]", "'supported' must be true or false")
+        judged.append(json.dumps([row.get("section"), row.get("item")], sort_keys=True))
+    for item in served:
+        if item not in judged:
+            checker.problem(where, f"no verdict for {item[:100]}")
+    for item in judged:
+        if item not in served:
+            checker.problem(where, f"a verdict for an item not served: {item[:100]}")
+
+
 def check_all(authored_dir: Path, devset: Path) -> tuple[list[str], dict[str, int], str]:
     """Problems found, planted items counted by kind, and a one-line summary."""
     checker = Checker(devset.resolve())
@@ -311,8 +352,12 @@ def check_all(authored_dir: Path, devset: Path) -> tuple[list[str], dict[str, in
     for path in planted_paths:
         for kind in checker.check_planted(path, answers.get(f"{path.parent.name}/{path.name}")):
             kind_counts[kind] = kind_counts.get(kind, 0) + 1
+    verdict_paths = sorted((authored_dir / "verdicts").glob("*/*.json"))
+    for path in verdict_paths:
+        check_verdicts(checker, path, authored_dir)
     summary = (
         f"{len(answer_paths)} answer files, {len(planted_paths)} planted files, "
+        f"{len(verdict_paths)} verdict files, "
         f"{sum(kind_counts.values())} planted items "
         f"({', '.join(f'{k} {v}' for k, v in sorted(kind_counts.items())) or 'none'}); "
         f"{len(checker.problems)} problems"
