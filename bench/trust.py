@@ -54,9 +54,12 @@ def identity(section: str, item: dict[str, Any]) -> str:
 
 
 def outcome_of(
-    section: str, item: dict[str, Any], summary: ArticleSummary
+    section: str, item: dict[str, Any], summary: ArticleSummary, *, planted: bool = False
 ) -> tuple[str, list[str]]:
-    """("accepted" | "rejected" | "absent", reasons) for one served item in the summary."""
+    """("accepted" | "rejected" | "absent", reasons) for one served item in the summary.
+
+    A correct item is accepted when its fact is shown; a ``planted`` one only when it is
+    shown citing its own sentences."""
     wanted = identity(section, item)
     if section == "headline":
         for rejected in summary.rejected:
@@ -68,9 +71,14 @@ def outcome_of(
             return "accepted", []
         return "absent", []
     # Accepted first: an item served twice (a repeat) is in the output once, and the repeat
-    # rejected; the fact is shown.
+    # rejected; the fact is shown. The same words citing none of the same sentences are another
+    # item ("on Monday" cited to the sentence that says "on Tuesday", beside a true "on Monday").
+    served_ids = set(item.get("evidence") or []) if planted else set()
     for kept in getattr(summary, section, []):
         if identity(section, kept.model_dump()) == wanted:
+            kept_ids = {span.sentence for span in kept.evidence_spans}
+            if served_ids and kept_ids and not served_ids & kept_ids:
+                continue
             return "accepted", []
     for rejected in summary.rejected:
         if rejected.section == section and identity(section, rejected.item) == wanted:
@@ -255,7 +263,7 @@ def measure(devset: Path, roots: list[Path], verify: bool, hooks: list[Hook]) ->
                 continue
             measured.total[kind] += 1
             outcome, reasons = (
-                outcome_of(record["section"], record["item"], summary)
+                outcome_of(record["section"], record["item"], summary, planted=True)
                 if summary
                 else ("failed", [])
             )
