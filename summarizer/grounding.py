@@ -313,10 +313,10 @@ def _check_item(item: Any, index: _ArticleIndex) -> Iterator[str]:
     if not cited:
         return
     yield from cites_instruction(cited)
+    sentences = [index.texts[i] for i in index.positions(item.evidence)]
     if isinstance(item, Actor):
         yield from _check_name("name", item.name, cited, index, person=item.kind == "person")
         yield from numbers_not_cited("role", item.role, cited, index.article.text)
-        sentences = [index.texts[i] for i in index.positions(item.evidence)]
         yield from role_not_attached(item.name, item.role, sentences, index.texts)
         # What the role says they did: "who has family in the U.S." for "has no family".
         deed = re.search(r"\b(?:who|whose)\b(.*)$", item.role)
@@ -332,7 +332,6 @@ def _check_item(item: Any, index: _ArticleIndex) -> Iterator[str]:
             if isinstance(item, Event)
             else ("headline", item.text)
         )
-        sentences = [index.texts[i] for i in index.positions(item.evidence)]
         yield from _check_statement(label, text, cited, sentences, index.article.text)
     elif isinstance(item, TimeMention):
         time_problems = _check_time(item, cited)
@@ -340,7 +339,6 @@ def _check_item(item: Any, index: _ArticleIndex) -> Iterator[str]:
         if not time_problems:
             yield from numbers_not_cited("the time", item.text, cited)
     elif isinstance(item, KeyFigure):
-        sentences = [index.texts[i] for i in index.positions(item.evidence)]
         yield from _check_figure(item, cited, sentences, index.article.text)
     elif isinstance(item, Quote):
         yield from _check_quote(item, index)

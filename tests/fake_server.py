@@ -300,7 +300,9 @@ def _deed(name: str, text: str) -> str:
     """What the sentence says the actor does: the words right after the name, as a capable
     model writes a role when the article gives no title ("urged Kazakhstan yesterday")."""
     before, after = text.split(name, 1)
-    words = re.findall(r"[a-z][a-z'-]*", after)[:3] or re.findall(r"[a-z][a-z'-]*", before)[-3:]
+    # Whole lowercase words only: not "tate" out of "State".
+    lowercase = r"\b[a-z][a-z'-]*"
+    words = re.findall(lowercase, after)[:3] or re.findall(lowercase, before)[-3:]
     return " ".join(words) or "named"
 
 
