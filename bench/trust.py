@@ -33,6 +33,7 @@ from authored_model import AuthoredModelServer, Hook, ModelRequest, normalise  #
 
 from summarizer import summarize_folder  # noqa: E402
 from summarizer.models import ArticleSummary  # noqa: E402
+from summarizer.verification import SHOWN_FIELDS  # noqa: E402
 
 TRUST_SECTION = "## Trust: planted errors caught"
 # The field(s) that tell one item from another within a section.
@@ -86,16 +87,6 @@ def outcome_of(
     return "absent", []
 
 
-# The fields of an item the verification prompt shows, per section (summarizer.verification).
-_SHOWN_FIELDS = {
-    "who": ("name", "role"),
-    "what": ("description",),
-    "where": ("name", "role"),
-    "when": ("text",),
-    "key_figures": ("value_text", "unit", "counts", "stated_by"),
-    "quotes": ("speaker", "role", "quote"),
-    "disputed_points": ("claim", "how_contested", "sides"),
-}
 _ITEM_LINE = re.compile(r"^- ([a-z_]+\[\d+\]|headline): (.*)$")
 _CITES_LINE = re.compile(r"^\s+cites: (.*)$")
 _SHOWN_SENTENCE = re.compile(r"^\[(S\d+)\] (.*)$", re.MULTILINE)
@@ -117,7 +108,7 @@ def judged_items(prompt: str) -> list[tuple[str, str, dict[str, Any], list[str]]
             else:
                 for part in text.split(" | "):
                     name, _, value = part.partition(": ")
-                    if name in _SHOWN_FIELDS.get(section, ()):
+                    if name in SHOWN_FIELDS.get(section, ()):
                         fields[name] = value
             items.append((label, section, fields, []))
             continue

@@ -62,7 +62,8 @@ _MAGNITUDES = re.compile(
 _MONTH_IN_NAME = re.compile(r"\s+(?:[A-Z][a-z]|for\s+[A-Z])")
 
 
-def _months_named(text: str) -> set[str]:
+@lru_cache(maxsize=1024)  # the same cited sentences (or whole article) for every field
+def _months_named(text: str) -> frozenset[str]:
     """The folded month words of ``text`` that name a month: capitalised, not a name's."""
     named = set()
     for match in re.finditer(r"\b[A-Z][a-z]+\.?", text):
@@ -74,7 +75,7 @@ def _months_named(text: str) -> set[str]:
         if not dated and (_MONTH_IN_NAME.match(text, match.end()) or after_the):
             continue
         named.add(fold(word))
-    return named
+    return frozenset(named)
 
 
 def _month_of(word: str) -> str | None:
@@ -117,8 +118,8 @@ def numbers_not_cited(label: str, text: str, cited: str, article: str = "") -> l
         # figure check weighs scales; here the digits as written are enough.
         problems.append(f"{label} says {written}, which the cited sentences do not state")
     cited_words = set(fold(cited).split())
-    cited_months = _months_named(cited)
     months = _months_named(text)
+    cited_months = _months_named(cited) if months else frozenset()
     for word in fold(text).split():
         month = _month_of(word) if word in months else None
         if (

@@ -30,7 +30,7 @@ from summarizer.prompts import PromptPair, load_prompt
 
 VERIFY_TASK = "verify_items"
 # The fields of an item the judge reads, per section (evidence goes as sentences).
-_SHOWN = {
+SHOWN_FIELDS = {
     "who": ("name", "role"),
     "what": ("description",),
     "where": ("name", "role"),
@@ -47,7 +47,7 @@ def verify_prompt() -> PromptPair:
 
 def _item_text(section: str, item: BaseModel) -> str:
     parts = []
-    for name in _SHOWN[section]:
+    for name in SHOWN_FIELDS[section]:
         value: Any = getattr(item, name, None)
         if name == "sides" and value:
             value = "; ".join(f"{side.party}: {side.position}" for side in value)
