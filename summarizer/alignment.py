@@ -33,7 +33,7 @@ from summarizer.models import (
 )
 from summarizer.names import person_words, qualified_apart, same_person
 from summarizer.quantities import scope_problem, shared_counted_words
-from summarizer.text import content_words, fold, name_tokens, overlap, spelled_alike
+from summarizer.text import content_words, fold, name_words, overlap, spelled_alike
 
 # Part of the story cache key: bump it when a change here changes which items merge.
 ALIGNMENT_VERSION = "3"
@@ -181,8 +181,8 @@ def _same_place_words(first: str, second: str) -> bool:
     """Two place names with the same words, in any order ("Italy and Hawaii" / "Hawaii and
     Italy"), after what follows a comma, which says where the place lies: "Benghazi, Libya" is
     Benghazi, but "Colorado" is not "Pueblo, Colorado" (a place is not the place it lies in)."""
-    words_a = [w for w in name_tokens(first.split(",")[0]) if w not in _PLACE_WORDS]
-    words_b = [w for w in name_tokens(second.split(",")[0]) if w not in _PLACE_WORDS]
+    words_a = [w for w in name_words(first.split(",")[0]) if w not in _PLACE_WORDS]
+    words_b = [w for w in name_words(second.split(",")[0]) if w not in _PLACE_WORDS]
     if not words_a or len(words_a) != len(words_b):
         return False
     unmatched = list(words_b)
@@ -196,7 +196,7 @@ def _same_place_words(first: str, second: str) -> bool:
 
 def _person_words(name: str) -> list[str]:
     """A person's name as words without honorifics or suffixes, initials kept."""
-    kept = set(name_tokens(name))
+    kept = set(name_words(name))
     return [
         word
         for word in person_words(name)
@@ -218,8 +218,8 @@ def same_name(first: str, second: str, *, person: bool = False, place: bool = Fa
         return same_person(_person_words(first), _person_words(second))
     if qualified_apart(first, second):
         return False
-    words_a = [w for w in name_tokens(first) if person or w not in _PLACE_WORDS]
-    words_b = [w for w in name_tokens(second) if person or w not in _PLACE_WORDS]
+    words_a = [w for w in name_words(first) if person or w not in _PLACE_WORDS]
+    words_b = [w for w in name_words(second) if person or w not in _PLACE_WORDS]
     if not words_a or not words_b:
         return False
     if place:

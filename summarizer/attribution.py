@@ -49,7 +49,7 @@ _REFERENCE = re.compile(r"\bthe\s+((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)\s*,?\s*$"
 _REFERENCE_AFTER = re.compile(r"^\s*,?\s*the\s+((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)")
 _QUOTED = re.compile(r"[\"“”][^\"“”]*[\"“”]")
 # A party and state after a lawmaker's name: "(D-Calif.)", ", R-Texas,".
-_PARTY_STATE = re.compile(r"\(?\b[DRI]-[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\)?")
+PARTY_STATE = re.compile(r"\(?\b[DRI]-[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\)?")
 # Words in a name that make it an organisation, not a person a pronoun could refer to.
 _ORGANISATION_WORDS = _words(
     "Post Times News Journal House Department Committee Party Court Congress Senate "
@@ -105,7 +105,7 @@ def mask_quotes(sentence: str) -> str:
     quotation are not taken for its attribution. A quotation left open by the sentence before
     (odd count of quote marks, closing first) is blanked up to its closing mark; one opened and
     not closed, from its opening mark to the end."""
-    sentence = _PARTY_STATE.sub(lambda match: " " * len(match.group(0)), sentence)
+    sentence = PARTY_STATE.sub(lambda match: " " * len(match.group(0)), sentence)
     marks = [m.start() for m in re.finditer(r"[\"“”]", sentence)]
     if marks:
         first = marks[0]
@@ -373,7 +373,7 @@ def quote_speaker(sentences: Sequence[str], index: int, quote: str | None = None
 def person_in(named: str) -> str | None:
     """The person's name in the words naming a speaker ("State Department spokeswoman
     Victoria Nuland": "Victoria Nuland"), or None when they name no person for certain."""
-    for name in reversed(_names(_PARTY_STATE.sub(" ", named))):
+    for name in reversed(_names(PARTY_STATE.sub(" ", named))):
         if _is_person_like(name, named):
             return name
     return None

@@ -12,7 +12,14 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from summarizer.attribution import LOOK_BACK, attribute, first_person, opening_actor, person_in
+from summarizer.attribution import (
+    LOOK_BACK,
+    PARTY_STATE,
+    attribute,
+    first_person,
+    opening_actor,
+    person_in,
+)
 from summarizer.numbers import find_numbers
 from summarizer.text import STOPWORDS, fold, found_in, name_words, tokens
 
@@ -172,8 +179,9 @@ def figure_counts_another(value_text: str, counts: str, cited: Sequence[str]) ->
         stretches = []
         for position, (start, value, unit) in enumerate(numbers):
             end = numbers[position + 1][0] if position + 1 < len(numbers) else len(lowered)
-            told = {fold(m.group(1)) for m in _PREPOSITION_THEN_WORD.finditer(lowered[start:end])}
-            stretches.append((value, unit, set(tokens(" ".join(told)))))
+            stretch = lowered[start:end]
+            objects = " ".join(m.group(1) for m in _PREPOSITION_THEN_WORD.finditer(stretch))
+            stretches.append((value, unit, set(tokens(objects))))
         own = [s for s in stretches if s[0] in own_values]
         if len(own) != 1 or not own[0][1]:
             continue
@@ -238,7 +246,7 @@ _CAPITALISED_NAME = re.compile(r"(?:[A-Z][\w'’.-]+\s?){1,4}")
 # A person's people: "Trump administration", "Hunter campaign" are named by "Trump", "Hunter".
 COLLECTIVE_WORDS = frozenset(
     ["administration", "government", "campaign", "officials", "supporters", "allies",
-     "aides", "team", "camp", "allie", "official", "supporter", "aide"]
+     "aides", "team", "camp", "official", "supporter", "aide"]
 )  # fmt: skip
 
 
@@ -433,8 +441,6 @@ _ABBREVIATED = {
     "mont": "montana", "wyo": "wyoming", "nh": "new hampshire", "nd": "north dakota",
     "sd": "south dakota", "ri": "rhode island", "utah": "utah", "iowa": "iowa",
 }  # fmt: skip
-# "D-Miss.", "R-Calif.": a party and state after a name, not a name of its own.
-_PARTY_AND_STATE = re.compile(r"\(?[DRI]-[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\)?")
 
 
 @lru_cache(maxsize=8192)
@@ -492,7 +498,7 @@ def role_not_attached(
     if len(present) / len(role_words) < MIN_ROLE_PRESENCE:
         return [f"the article does not give {name} the role {role!r}"]
     problems: list[str] = []
-    written = " ".join(fold(sentence) for sentence in article)
+    written = _folded(tuple(article))
     for part in _role_parts(role):
         problems += _title_not_held(name, part, own, naming, said_words, written)
     # What the role says they did ("who sponsored the amendment ...") must be said in a
@@ -516,6 +522,13 @@ def role_not_attached(
 
 
 _HE_SHE = re.compile(r"\b(?:he|she|his|her)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)  # one article's sentences, read for every actor and quote in it
+def _folded(article: tuple[str, ...]) -> str:
+    return " ".join(fold(sentence) for sentence in article)
+
+
 _AGE = re.compile(r"\b(\d{1,3})[- ]years?[- ]old\b", re.IGNORECASE)
 
 
@@ -707,7 +720,8 @@ def _attached_words(
             owner = person
         elif position > 0 and name_only[position - 1] and not _POSSESSIVE.search(segment):
             owner = segments[position - 1]  # "Mason Tvert, communications director for ..."
-            if _PARTY_AND_STATE.fullmatch(owner.strip()) and position > 1:
+            # "D-Miss.", "R-Calif.": a party and state after a name, not a name of its own.
+            if PARTY_STATE.fullmatch(owner.strip()) and position > 1:
                 owner = segments[position - 2]  # "Rep. Bennie Thompson, D-Miss., ranking ..."
         elif trailing and _APPOSITION.match(segment):
             owner = trailing.group(
@@ -782,11 +796,11 @@ def polarity_changed(label: str, text: str, cited: str, *, added: bool = True) -
         # "declined to join" told of a sentence that says "asked to join"; the sentence's own
         # negative-sense words ("failure to act") count here as the item's do.
         denied, stated = _polarity_words(cited, _NEGATIONS | _NEGATIVE_SENSE)
-        refused = {
-            tokens(match.group(1))[0]
-            for match in _REFUSED_TO.finditer(text.lower())
-            if not _REFUSED_TO.search(cited.lower())
-        }
+        refused = (
+            set()
+            if _REFUSED_TO.search(cited.lower())
+            else {tokens(match.group(1))[0] for match in _REFUSED_TO.finditer(text.lower())}
+        )
         for word in sorted(refused):
             if word in stated and word not in denied:
                 return [f"{label} negates {word!r}, which the cited sentences state plainly"]
@@ -940,6 +954,7 @@ def deed_of_another(label: str, text: str, sentences: Sequence[str]) -> list[str
     subject = first_person(text)
     if subject is None:
         return []
+    sentence_words = [(sentence, set(tokens(sentence))) for sentence in sentences]
     for clause in _CARRIED_CLAUSE.split(text):
         words = [w for w in tokens(clause) if w not in STOPWORDS and len(w) > 2]
         if len(words) < 2:
@@ -947,8 +962,7 @@ def deed_of_another(label: str, text: str, sentences: Sequence[str]) -> list[str
         if _names_someone_else(clause, subject):
             continue  # the clause has its own subject
         scored = [
-            (sum(found_in(w, set(tokens(sentence))) for w in words), sentence)
-            for sentence in sentences
+            (sum(found_in(w, said) for w in words), sentence) for sentence, said in sentence_words
         ]
         found, source = max(scored, key=lambda pair: pair[0], default=(0, ""))
         if found * 2 <= len(words) or names_match(subject, source):

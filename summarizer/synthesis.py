@@ -36,7 +36,7 @@ from summarizer.models import (
     StoryTime,
 )
 from summarizer.numbers import compare_figures, parse_figure
-from summarizer.text import content_words, fold, name_tokens, spelled_alike
+from summarizer.text import content_words, fold, name_words, spelled_alike
 
 
 def build_story(
@@ -107,7 +107,7 @@ def _variants(
     key_words = {
         (words[-1] if person else words[0])
         for item in group
-        if (words := name_tokens(item.item.name)) and (person or len(words) == 1)
+        if (words := name_words(item.item.name)) and (person or len(words) == 1)
     }
     names = list(found)
     for label, article in _group_articles(group, articles):

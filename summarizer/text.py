@@ -244,11 +244,6 @@ def content_words(text: str) -> list[str]:
     return [t for t in tokens(text) if len(t) > 3 and t not in STOPWORDS and not t.isdigit()]
 
 
-def name_tokens(name: str) -> list[str]:
-    """A name's folded words without honorifics: "Mr Pompeo" -> ["pompeo"]."""
-    return name_words(name)
-
-
 def spelled_alike(a: str, b: str) -> bool:
     """Two folded words that are one word spelled two ways ("tileuberdi", "tleuberdi").
 
