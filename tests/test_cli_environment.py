@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -149,18 +150,26 @@ def test_a_malformed_base_url_is_exit_2_in_one_line(tmp_path: Path, url: str) ->
     assert url in line
 
 
-def test_a_cache_on_a_read_only_location_is_one_warning_and_the_run_goes_on(
-    tmp_path: Path, mount_namespace: None
-) -> None:
-    folder, cache, out = _articles(tmp_path / "in", 2), tmp_path / "cache", tmp_path / "out"
+def _run_with_cache_mounted(
+    tmp_path: Path, articles: int, mount: Callable[[Path], str]
+) -> tuple[subprocess.CompletedProcess[str], list[str], Path]:
+    """A run whose cache folder is ``mount``-ed; its result, its warning lines, its outputs."""
+    folder, cache, out = _articles(tmp_path / "in", articles), tmp_path / "cache", tmp_path / "out"
     cache.mkdir()
     with FakeModelServer() as server:
         result = _run(str(folder), "--out", str(out), "--base-url", server.base_url,
                       "--model", "m", "--cache-dir", str(cache),
-                      mounts=(_read_only(cache),))  # fmt: skip
+                      mounts=(mount(cache),))  # fmt: skip
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    return result, warnings, out
+
+
+def test_a_cache_on_a_read_only_location_is_one_warning_and_the_run_goes_on(
+    tmp_path: Path, mount_namespace: None
+) -> None:
+    result, warnings, out = _run_with_cache_mounted(tmp_path, 2, _read_only)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1, result.stderr
     assert "without the cache" in warnings[0]
     assert len(list(out.glob("*.json"))) == 2
@@ -169,15 +178,11 @@ def test_a_cache_on_a_read_only_location_is_one_warning_and_the_run_goes_on(
 def test_a_full_disk_under_the_cache_is_one_warning_and_the_run_goes_on(
     tmp_path: Path, mount_namespace: None
 ) -> None:
-    folder, cache, out = _articles(tmp_path / "in", 40), tmp_path / "cache", tmp_path / "out"
-    cache.mkdir()
-    with FakeModelServer() as server:
-        result = _run(str(folder), "--out", str(out), "--base-url", server.base_url,
-                      "--model", "m", "--cache-dir", str(cache),
-                      mounts=(_tiny_disk(cache, "48k"),))  # fmt: skip
+    result, warnings, out = _run_with_cache_mounted(
+        tmp_path, 40, lambda cache: _tiny_disk(cache, "48k")
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1, result.stderr
     assert "full" in warnings[0]
     assert len(list(out.glob("*.json"))) == 40
